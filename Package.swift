@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: C shims → Codecs → (Imaging → Augment) → … → AugmentdCLI → augmentd.
+// LinuxSystem (syscalls) and Hashing (libcrypto) sit on the side and import nothing of ours.
+let package = Package(
+    name: "augmentd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "augmentd", targets: ["augmentd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+    ],
+    targets: [
+        // System libraries, reached only through CImageCodecs and Hashing.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Every libpng/libjpeg call; setjmp/longjmp never leave this C target.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "Codecs", dependencies: ["CImageCodecs"]),
+        .target(name: "Hashing", dependencies: ["CCrypto"]),
+        .target(name: "LinuxSystem"),
+        .target(
+            name: "AugmentdCLI",
+            dependencies: [
+                "Codecs", "LinuxSystem", "Hashing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "augmentd", dependencies: ["AugmentdCLI"]),
+
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Codecs"]),
+    ]
+)

@@ -1,0 +1,3 @@
+import AugmentdCLI
+
+AugmentdCommand.main()
