@@ -32,7 +32,9 @@ let package = Package(
         ),
         .executableTarget(name: "augmentd", dependencies: ["AugmentdCLI"]),
 
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Codecs"]),
+        // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).
+        .target(name: "TestSupport", dependencies: ["Codecs"], path: "Tests/TestSupport"),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Codecs", "TestSupport"]),
     ]
 )

@@ -256,7 +256,7 @@ static void destination_term(j_compress_ptr cinfo) {
 }
 
 ic_status ic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,
-                         int quality, ic_buffer *out, char *message) {
+                         int quality, int progressive, ic_buffer *out, char *message) {
     memset(out, 0, sizeof *out);
     if (message) message[0] = '\0';
     if (width == 0 || height == 0 || width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION ||
@@ -293,6 +293,7 @@ ic_status ic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
     cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : (channels == 4 ? JCS_EXT_RGBX : JCS_RGB);
     jpeg_set_defaults(&cinfo);
     jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
     jpeg_start_compress(&cinfo, TRUE);
     size_t row_bytes = (size_t)width * channels;
     while (cinfo.next_scanline < cinfo.image_height) {

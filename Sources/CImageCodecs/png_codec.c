@@ -42,7 +42,7 @@ static void read_from_memory(png_structp png, png_bytep out, size_t count) {
     png_reader *reader = (png_reader *)png_get_io_ptr(png);
     if (count > reader->size - reader->position) {
         reader->truncated = 1;
-        png_error(png, "unexpected end of data");
+        png_error(png, "premature end of data");
     }
     memcpy(out, reader->data + reader->position, count);
     reader->position += count;

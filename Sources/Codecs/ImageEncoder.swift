@@ -4,8 +4,8 @@ import CImageCodecs
 public enum EncodeOptions: Sendable, Equatable {
     /// zlib level 0…9. `defaultLevel` favours speed; see the README ("PNG compression").
     case png(level: Int = EncodeOptions.defaultPNGLevel)
-    /// Quality 1…100, 4:2:0 chroma, accurate DCT.
-    case jpeg(quality: Int = 92)
+    /// Quality 1…100, 4:2:0 chroma, accurate DCT; baseline unless `progressive`.
+    case jpeg(quality: Int = 92, progressive: Bool = false)
 
     /// Level 1 with the Sub filter: several times faster than zlib's default 6 for a few % more bytes.
     public static let defaultPNGLevel = 1
@@ -32,9 +32,9 @@ public enum ImageEncoder {
                 switch options {
                 case .png(let level):
                     ic_png_encode(pixels.baseAddress, width, height, channels, Int32(clamping: level), &buffer, text)
-                case .jpeg(let quality):
-                    ic_jpeg_encode(pixels.baseAddress, width, height, channels, Int32(clamping: quality), &buffer,
-                                   text)
+                case .jpeg(let quality, let progressive):
+                    ic_jpeg_encode(pixels.baseAddress, width, height, channels, Int32(clamping: quality),
+                                   progressive ? 1 : 0, &buffer, text)
                 }
             }
         }

@@ -55,7 +55,7 @@ ic_status ic_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size
                          uint32_t max_scans, ic_info *info, char *message);
 /* quality 1..100; 4:2:0 chroma, accurate integer DCT (libjpeg's defaults). RGBA drops alpha. */
 ic_status ic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,
-                         int quality, ic_buffer *out, char *message);
+                         int quality, int progressive, ic_buffer *out, char *message);
 
 void ic_buffer_free(ic_buffer *buffer);
 
