@@ -31,6 +31,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "augmentd", dependencies: ["AugmentdCLI"]),
+        // Benchmarks beside peers.py (../shared/bench); never run by the tests.
+        .executableTarget(
+            name: "augmentd-bench",
+            dependencies: ["Codecs", "LinuxSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).
         .target(name: "TestSupport", dependencies: ["Codecs"], path: "Tests/TestSupport"),
