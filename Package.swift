@@ -21,12 +21,16 @@ let package = Package(
         // Every libpng/libjpeg call; setjmp/longjmp never leave this C target.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "Codecs", dependencies: ["CImageCodecs"]),
+        // Pixel primitives: scipy boundary arithmetic, the affine sampler, histograms, tables.
+        .target(name: "Imaging", dependencies: ["Codecs"]),
+        // The operations (one per file), profiles, seeded parameter draws, the variant pipeline.
+        .target(name: "Augment", dependencies: ["Codecs", "Imaging", "Hashing"]),
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         .target(name: "LinuxSystem"),
         .target(
             name: "AugmentdCLI",
             dependencies: [
-                "Codecs", "LinuxSystem", "Hashing",
+                "Codecs", "Imaging", "Augment", "LinuxSystem", "Hashing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +44,7 @@ let package = Package(
         // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).
         .target(name: "TestSupport", dependencies: ["Codecs"], path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Codecs", "TestSupport"]),
     ]
 )

@@ -1,0 +1,259 @@
+import Codecs
+import Imaging
+
+/// `skimage.exposure.equalize_adapthist` (CLAHE) on 8-bit images (SEMANTICS.md §13): grey
+/// directly, colour through the HSV value channel, alpha passed through. Integer tile
+/// histograms clipped exactly as scikit-image redistributes them, one table per tile, and
+/// one blending pass with scikit-image's float32 accumulation.
+public enum AdaptiveEqualization {
+    static let grayLevels = 16384
+
+    public static func apply(to image: inout Image, kernelSize: (rows: Int, cols: Int)? = nil,
+                             clipLimit: Double = 0.01, nbins: Int = 256) {
+        let (width, height, channels) = (image.width, image.height, image.channels)
+        guard width > 0, height > 0 else { return }
+        let isColour = channels >= 3
+        let kernel = kernelSize.map { (max($0.rows, 1), max($0.cols, 1)) } ?? (max(height / 8, 1), max(width / 8, 1))
+
+        // The 8-bit intensity CLAHE works on: grey, or V = max(R, G, B).
+        var intensity = [UInt8](repeating: 0, count: width * height)
+        image.pixels.withUnsafeBufferPointer { px in
+            for i in 0..<(width * height) {
+                if isColour {
+                    let p = i * channels
+                    intensity[i] = max(px[p], px[p + 1], px[p + 2])
+                } else {
+                    intensity[i] = px[i]
+                }
+            }
+        }
+
+        // img_as_uint, then the 14-bit stretch, then the bin: all functions of the 8-bit value.
+        let u16: [Int] = (0..<256).map { v in
+            isColour ? Int((Double(v) * (1.0 / 255) * 65535).rounded(.toNearestOrEven)) : v * 257
+        }
+        var present = [Bool](repeating: false, count: 256)
+        for v in intensity { present[Int(v)] = true }
+        let imin = u16[present.firstIndex(of: true)!], imax = u16[present.lastIndex(of: true)!]
+        let binSize = 1 + grayLevels / nbins
+        let binOf: [UInt16] = (0..<256).map { v in
+            let w: Double = imin != imax
+                ? (((Double(min(max(u16[v], imin), imax)) - Double(imin)) / Double(imax - imin)) * 16383.0 + 0.0)
+                    .rounded(.toNearestOrEven)
+                : Double(min(max(imin, 0), 16383))
+            return UInt16(Int(w) / binSize)
+        }
+
+        let equalized = ClaheTiles(intensity: intensity, width: width, height: height, kernel: kernel,
+                                   binOf: binOf, nbins: nbins, clipLimit: clipLimit).blend()
+
+        // Final rescale of the uint16 result to [0, 1].
+        var lo = Int.max, hi = Int.min
+        for v in equalized {
+            lo = min(lo, Int(v))
+            hi = max(hi, Int(v))
+        }
+        func unit(_ x: UInt16) -> Double {
+            lo != hi ? (Double(x) - Double(lo)) / Double(hi - lo) : min(max(Double(x), 0), 1)
+        }
+        image.pixels.withUnsafeMutableBufferPointer { px in
+            for i in 0..<(width * height) {
+                let value = unit(equalized[i])
+                if isColour {
+                    let p = i * channels
+                    let rgb = HSV.replacingValue(red: px[p], green: px[p + 1], blue: px[p + 2], with: value)
+                    px[p] = Quantize.roundHalfEven(rgb.0 * 255)
+                    px[p + 1] = Quantize.roundHalfEven(rgb.1 * 255)
+                    px[p + 2] = Quantize.roundHalfEven(rgb.2 * 255)
+                } else {
+                    px[i] = Quantize.roundHalfEven(value * 255)
+                }
+            }
+        }
+    }
+}
+
+/// Tile histograms, their clipped cumulative tables, and the bilinear blend between tiles,
+/// on the reflect-padded image scikit-image builds (only the index arithmetic is padded here).
+struct ClaheTiles {
+    let bins: [UInt16]          // bin of every original pixel
+    let width: Int, height: Int
+    let kr: Int, kc: Int
+    let nbins: Int
+    let tilesR: Int, tilesC: Int
+    let padR: Int, padC: Int    // k // 2 before each axis
+    var maps: [Int32]           // tilesR * tilesC * nbins
+
+    init(intensity: [UInt8], width: Int, height: Int, kernel: (Int, Int), binOf: [UInt16], nbins: Int,
+         clipLimit: Double) {
+        self.width = width
+        self.height = height
+        (kr, kc) = kernel
+        self.nbins = nbins
+        bins = intensity.map { binOf[Int($0)] }
+        padR = kr / 2
+        padC = kc / 2
+        let paddedR = height + padR + (kr - height % kr) % kr + (kr + 1) / 2
+        let paddedC = width + padC + (kc - width % kc) % kc + (kc + 1) / 2
+        tilesR = paddedR / kr - 1
+        tilesC = paddedC / kc - 1
+        maps = []
+        buildMaps(clipLimit: clipLimit)
+    }
+
+    /// numpy's `reflect` padding: mirror without repeating the edge sample.
+    static func reflect(_ index: Int, _ n: Int) -> Int {
+        if n == 1 { return 0 }
+        let period = 2 * (n - 1)
+        var q = index % period
+        if q < 0 { q += period }
+        return q >= n ? period - q : q
+    }
+
+    private mutating func buildMaps(clipLimit: Double) {
+        let pixels = kr * kc
+        let clim = clipLimit > 0 ? Int(max(clipLimit * Double(pixels), 1)) : pixels
+        let scale = Double(AdaptiveEqualization.grayLevels - 1) / Double(pixels)
+        maps = [Int32](repeating: 0, count: tilesR * tilesC * nbins)
+        var hist = [Int](repeating: 0, count: nbins)
+        for i in 0..<tilesR {
+            let rows = (0..<kr).map { Self.reflect(i * kr + $0, height) }
+            for j in 0..<tilesC {
+                let cols = (0..<kc).map { Self.reflect(j * kc + $0, width) }
+                for b in 0..<nbins { hist[b] = 0 }
+                bins.withUnsafeBufferPointer { bp in
+                    for r in rows {
+                        let base = r * width
+                        for c in cols { hist[Int(bp[base + c])] += 1 }
+                    }
+                }
+                Self.clip(&hist, limit: clim)
+                let offset = (i * tilesC + j) * nbins
+                var cumulative = 0
+                for b in 0..<nbins {
+                    cumulative += hist[b]
+                    maps[offset + b] = Int32(min(Double(cumulative) * scale + 0, 16383))
+                }
+            }
+        }
+    }
+
+    /// scikit-image's `clip_histogram`, step for step: its redistribution order changes results.
+    static func clip(_ hist: inout [Int], limit clim: Int) {
+        let n = hist.count
+        var excess = 0
+        for b in 0..<n where hist[b] > clim {
+            excess += hist[b] - clim
+            hist[b] = clim
+        }
+        let increment = excess / n
+        let upper = clim - increment
+        for b in 0..<n where hist[b] < upper {
+            hist[b] += increment
+            excess -= increment
+        }
+        for b in 0..<n where hist[b] >= upper && hist[b] < clim {
+            excess += hist[b] - clim
+            hist[b] = clim
+        }
+        var under = 0
+        for b in 0..<n where hist[b] < clim { under += 1 }
+        while excess > 0 {
+            let before = excess
+            for index in 0..<n {
+                let step = max(1, under / excess)
+                var selected = 0
+                for p in stride(from: index, to: n, by: step) where hist[p] < clim {
+                    hist[p] += 1
+                    selected += 1
+                    if hist[p] == clim { under -= 1 }
+                }
+                excess -= selected
+                if excess <= 0 { break }
+            }
+            if excess == before { break }
+        }
+    }
+
+    /// Blends the four nearest tile tables for every original pixel (float32 accumulation,
+    /// corners in scikit-image's order) and truncates to uint16.
+    func blend() -> [UInt16] {
+        var out = [UInt16](repeating: 0, count: width * height)
+        // Per-column tile indices and weights, shared by every row.
+        var colTile0 = [Int](repeating: 0, count: width), colTile1 = [Int](repeating: 0, count: width)
+        var colFrac = [Double](repeating: 0, count: width)
+        for x in 0..<width {
+            let q = x + padC
+            let (bj, v) = q.quotientAndRemainder(dividingBy: kc)
+            colFrac[x] = Double(v) / Double(kc)
+            colTile0[x] = min(max(bj - 1, 0), tilesC - 1)
+            colTile1[x] = min(max(bj, 0), tilesC - 1)
+        }
+        maps.withUnsafeBufferPointer { lut in
+            bins.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<height {
+                        let p = y + padR
+                        let (bi, u) = p.quotientAndRemainder(dividingBy: kr)
+                        let fr = Double(u) / Double(kr)
+                        let row0 = min(max(bi - 1, 0), tilesR - 1) * tilesC
+                        let row1 = min(max(bi, 0), tilesR - 1) * tilesC
+                        for x in 0..<width {
+                            let bv = Int(bp[y * width + x])
+                            let fc = colFrac[x]
+                            let t00 = (row0 + colTile0[x]) * nbins + bv
+                            let t01 = (row0 + colTile1[x]) * nbins + bv
+                            let t10 = (row1 + colTile0[x]) * nbins + bv
+                            let t11 = (row1 + colTile1[x]) * nbins + bv
+                            var acc: Float = 0
+                            acc = acc + Float(Double(lut[t00]) * ((1 - fc) * (1 - fr)))
+                            acc = acc + Float(Double(lut[t01]) * (fc * (1 - fr)))
+                            acc = acc + Float(Double(lut[t10]) * ((1 - fc) * fr))
+                            acc = acc + Float(Double(lut[t11]) * (fc * fr))
+                            dst[y * width + x] = UInt16(acc)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// scikit-image's `rgb2hsv` / `hsv2rgb` (float64), used to put a new V under the old H and S.
+enum HSV {
+    @inline(__always)
+    static func replacingValue(red: UInt8, green: UInt8, blue: UInt8, with v: Double) -> (Double, Double, Double) {
+        let r = Double(red) * (1.0 / 255), g = Double(green) * (1.0 / 255), b = Double(blue) * (1.0 / 255)
+        let maxValue = max(r, g, b)
+        let delta = maxValue - min(r, g, b)
+        var h = 0.0, s = 0.0
+        if delta != 0 {
+            s = delta / maxValue
+            // Later channels win ties, as the reference overwrites in R, G, B order.
+            if b == maxValue {
+                h = 4 + (r - g) / delta
+            } else if g == maxValue {
+                h = 2 + (b - r) / delta
+            } else {
+                h = (g - b) / delta
+            }
+            h = h / 6
+            h = h.truncatingRemainder(dividingBy: 1)   // np.remainder(h, 1)
+            if h < 0 { h += 1 }
+        }
+        let hi6 = (h * 6).rounded(.down)
+        let f = h * 6 - hi6
+        let p = v * (1 - s)
+        let q = v * (1 - f * s)
+        let t = v * (1 - (1 - f) * s)
+        switch Int(hi6) % 6 {
+        case 0: return (v, t, p)
+        case 1: return (q, v, p)
+        case 2: return (p, v, t)
+        case 3: return (p, q, v)
+        case 4: return (t, p, v)
+        default: return (v, p, q)
+        }
+    }
+}
