@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "augmentd", targets: ["augmentd"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // System libraries, reached only through CImageCodecs and Hashing.
@@ -26,11 +27,15 @@ let package = Package(
         // The operations (one per file), profiles, seeded parameter draws, the variant pipeline.
         .target(name: "Augment", dependencies: ["Codecs", "Imaging", "Hashing"]),
         .target(name: "Hashing", dependencies: ["CCrypto"]),
+        // The life of one file, shared by the daemon and the one-shot `augment`: layout, split, variants.
+        .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Hashing", "LinuxSystem"]),
+        // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
+        .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "LinuxSystem"),
         .target(
             name: "AugmentdCLI",
             dependencies: [
-                "Codecs", "Imaging", "Augment", "LinuxSystem", "Hashing",
+                "Codecs", "Imaging", "Augment", "Config", "Ingest", "LinuxSystem", "Hashing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,7 +49,8 @@ let package = Package(
         // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).
         .target(name: "TestSupport", dependencies: ["Codecs"], path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
-        .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Augment", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Codecs", "TestSupport"]),
     ]
 )

@@ -19,24 +19,44 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
     public var description: String { hex }
 
     /// The digest of a whole buffer.
-    public static func of<Bytes: ContiguousBytes>(_ data: Bytes) -> SHA256Digest {
+    public static func of(_ bytes: [UInt8]) -> SHA256Digest {
+        bytes.withUnsafeBytes { of($0) }
+    }
+
+    /// The digest of raw memory.
+    public static func of(_ raw: UnsafeRawBufferPointer) -> SHA256Digest {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        let ok = data.withUnsafeBytes { raw in
-            digest.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(raw.baseAddress, raw.count, out.baseAddress, &length, EVP_sha256(), nil)
-            }
+        let ok = digest.withUnsafeMutableBufferPointer { out in
+            EVP_Digest(raw.baseAddress, raw.count, out.baseAddress, &length, EVP_sha256(), nil)
         }
         // EVP_Digest only fails when libcrypto cannot allocate its context.
         precondition(ok == 1 && length == 32, "libcrypto SHA-256 failed")
         return SHA256Digest(bytes: digest)
     }
-}
 
-/// Minimal ContiguousBytes so this module does not need Foundation.
-public protocol ContiguousBytes {
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
-}
+    /// Parses 64 hex digits.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        bytes = out
+    }
 
-extension Array: ContiguousBytes where Element == UInt8 {}
-extension ArraySlice: ContiguousBytes where Element == UInt8 {}
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32)
+        self.bytes = bytes
+    }
+}

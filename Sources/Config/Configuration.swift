@@ -1,0 +1,188 @@
+import Augment
+import Foundation
+import TOMLKit
+
+/// What to do with an original once its variants are written.
+public enum OnSuccess: String, Sendable, CaseIterable, Codable {
+    case move, keep, delete
+}
+
+/// `[daemon]`.
+public struct DaemonSettings: Sendable, Equatable {
+    public var datasetRoot = "dataset"
+    public var stateDir = "state"
+    /// 0 = one per core.
+    public var workers = 0
+    public var maxPixels = 64_000_000
+    /// Seconds; 0 = off.
+    public var rescanInterval = 300.0
+    public var metricsFile = ""
+}
+
+/// One `[[watch]]` entry.
+public struct WatchSettings: Sendable, Equatable {
+    public var inbox: String
+    public var profile: String
+    /// "" = the first subfolder below the inbox names the class.
+    public var label = ""
+    public var valFraction = 0.1
+    public var onSuccess = OnSuccess.move
+}
+
+/// `[retrain]`.
+public struct RetrainSettings: Sendable, Equatable {
+    public var command: [String]
+    public var minNewOriginals = 50
+    public var minNewPerLabel = 0
+    public var quietPeriod = 30.0
+    public var minInterval = 600.0
+    public var timeout = 7200.0
+}
+
+/// The whole configuration file, validated.
+public struct Configuration: Sendable, Equatable {
+    public var file: String
+    public var daemon = DaemonSettings()
+    public var profiles: [String: Profile] = [:]
+    public var watches: [WatchSettings] = []
+    public var retrain: RetrainSettings? = nil
+
+    /// Reads and validates a configuration file. With `checkPaths`, inboxes must exist and not overlap.
+    public static func load(_ path: String, checkPaths: Bool = true) throws(ConfigError) -> Configuration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, key: "", "cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        return try parse(text, file: path, checkPaths: checkPaths)
+    }
+
+    public static func parse(_ text: String, file: String, checkPaths: Bool = true) throws(ConfigError) -> Configuration {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: "\(file):\(error.source.begin.line):\(error.source.begin.column)", key: "",
+                              "TOML syntax error: \(error.description)")
+        } catch {
+            throw ConfigError(file: file, key: "", "TOML syntax error: \(error)")
+        }
+        var config = Configuration(file: file)
+        var top = TOMLReader(root, file: file, path: "")
+
+        if let daemon = try table(&top, "daemon") {
+            var r = TOMLReader(daemon, file: file, path: "daemon")
+            config.daemon.datasetRoot = try r.string("dataset_root", default: "dataset")
+            config.daemon.stateDir = try r.string("state_dir", default: "state")
+            config.daemon.workers = try r.integer("workers", default: 0, range: 0...256)
+            config.daemon.maxPixels = try r.integer("max_pixels", default: 64_000_000, range: 1...1_000_000_000)
+            config.daemon.rescanInterval = try r.duration("rescan_interval", default: 300)
+            config.daemon.metricsFile = try r.string("metrics_file", default: "")
+            try r.finish()
+            if config.daemon.datasetRoot.isEmpty { throw r.error("dataset_root", "must not be empty") }
+            if config.daemon.stateDir.isEmpty { throw r.error("state_dir", "must not be empty") }
+        }
+
+        if let profiles = try table(&top, "profiles") {
+            for name in profiles.keys.sorted() {
+                guard let t = profiles[name]?.table else {
+                    throw ConfigError(file: file, key: "profiles.\(name)", "must be a table ([profiles.\(name)])")
+                }
+                config.profiles[name] = try ProfileParser.parse(t, name: name, file: file)
+            }
+        }
+
+        if let watchValue = top.raw("watch") {
+            guard let entries = watchValue.array else {
+                throw ConfigError(file: file, key: "watch", "must be an array of tables ([[watch]])")
+            }
+            for (index, entry) in entries.enumerated() {
+                guard let t = entry.table else {
+                    throw ConfigError(file: file, key: "watch[\(index)]", "must be a table ([[watch]])")
+                }
+                config.watches.append(try parseWatch(t, index: index, file: file, profiles: config.profiles))
+            }
+        }
+
+        if let retrain = try table(&top, "retrain") {
+            var r = TOMLReader(retrain, file: file, path: "retrain")
+            guard let command = try r.strings("command"), !command.isEmpty, !command[0].isEmpty else {
+                throw r.error("command", "must be a non-empty array of strings (argv, no shell), e.g. [\"python3\", \"train.py\"]")
+            }
+            var settings = RetrainSettings(command: command)
+            settings.minNewOriginals = try r.integer("min_new_originals", default: 50, range: 1...100_000_000)
+            settings.minNewPerLabel = try r.integer("min_new_per_label", default: 0, range: 0...100_000_000)
+            settings.quietPeriod = try r.duration("quiet_period", default: 30)
+            settings.minInterval = try r.duration("min_interval", default: 600)
+            settings.timeout = try r.duration("timeout", default: 7200)
+            if settings.timeout <= 0 { throw r.error("timeout", "must be longer than 0") }
+            try r.finish()
+            config.retrain = settings
+        }
+        try top.finish()
+        if checkPaths { try config.checkInboxes() }
+        return config
+    }
+
+    private static func table(_ reader: inout TOMLReader, _ key: String) throws(ConfigError) -> TOMLTable? {
+        guard let value = reader.raw(key) else { return nil }
+        guard let table = value.table else { throw reader.error(key, "must be a table ([\(key)])") }
+        return table
+    }
+
+    private static func parseWatch(_ t: TOMLTable, index: Int, file: String,
+                                   profiles: [String: Profile]) throws(ConfigError) -> WatchSettings {
+        var r = TOMLReader(t, file: file, path: "watch[\(index)]")
+        let inbox = try r.string("inbox", default: "")
+        if inbox.isEmpty { throw r.error("inbox", "is required: the folder to watch") }
+        let profile = try r.string("profile", default: "")
+        guard profiles[profile] != nil else {
+            let known = profiles.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            throw r.error("profile", "names no profile: \"\(profile)\" (defined: \(known.isEmpty ? "none" : known))")
+        }
+        var w = WatchSettings(inbox: inbox, profile: profile)
+        w.label = try r.string("label", default: "")
+        if !w.label.isEmpty, let problem = LabelRules.problem(with: w.label) { throw r.error("label", problem) }
+        w.valFraction = try r.number("val_fraction", default: 0.1, range: 0...1)
+        w.onSuccess = try r.choice("on_success", default: OnSuccess.move)
+        try r.finish()
+        return w
+    }
+
+    /// Inboxes must exist as folders and must not contain one another (a file would belong to two).
+    func checkInboxes() throws(ConfigError) {
+        var resolved: [(Int, String)] = []
+        for (index, watch) in watches.enumerated() {
+            let path = URL(fileURLWithPath: watch.inbox).standardizedFileURL.resolvingSymlinksInPath().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ConfigError(file: file, key: "watch[\(index)].inbox", "folder does not exist: \(watch.inbox)")
+            }
+            for (other, otherPath) in resolved {
+                if path == otherPath || path.hasPrefix(otherPath + "/") || otherPath.hasPrefix(path + "/") {
+                    throw ConfigError(file: file, key: "watch[\(index)].inbox",
+                                      "overlaps watch[\(other)].inbox (\(watches[other].inbox)): inboxes must not contain each other")
+                }
+            }
+            resolved.append((index, path))
+        }
+    }
+}
+
+/// Labels become folder names in the dataset.
+public enum LabelRules {
+    /// Why a label cannot be a class folder, or nil when it can.
+    public static func problem(with label: String) -> String? {
+        if label.isEmpty { return "a label must not be empty" }
+        if label == "." || label == ".." { return "a label cannot be \"\(label)\"" }
+        if label.hasPrefix(".") { return "a label cannot start with a dot (loaders skip hidden folders)" }
+        if label.contains("/") { return "a label cannot contain \"/\"" }
+        if label.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "a label cannot contain control characters"
+        }
+        if label.utf8.count > 255 { return "a label must be at most 255 bytes" }
+        return nil
+    }
+}
+

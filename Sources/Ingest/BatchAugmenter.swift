@@ -1,0 +1,106 @@
+import Augment
+import Codecs
+import Dispatch
+import Hashing
+import LinuxSystem
+import Synchronization
+
+/// One file for the one-shot `augment` command.
+public struct BatchInput: Sendable {
+    public let path: String
+    public let label: String
+    public init(path: String, label: String) {
+        self.path = path
+        self.label = label
+    }
+}
+
+/// What happened to one file.
+public enum BatchOutcome: Sendable {
+    case written(original: String, variants: Int, split: Split)
+    case duplicate(of: String)
+    case failed(String)
+}
+
+/// Augments a list of files into a dataset tree with every core: each worker takes the next
+/// file, decodes it once, renders its variants and writes each atomically. A bad file is
+/// reported and skipped.
+public struct BatchAugmenter: Sendable {
+    public let profile: Profile
+    public let profileHash: SHA256Digest
+    public let layout: DatasetLayout
+    public let valFraction: Double
+    public let limits: DecodeLimits
+    public let workers: Int
+
+    public init(profile: Profile, layout: DatasetLayout, valFraction: Double, limits: DecodeLimits, workers: Int) {
+        self.profile = profile
+        profileHash = profile.canonicalHash
+        self.layout = layout
+        self.valFraction = valFraction
+        self.limits = limits
+        self.workers = max(1, workers)
+    }
+
+    /// Processes every input; `report` is called once per file (from worker threads, serialised).
+    public func run(_ inputs: [BatchInput], report: @escaping @Sendable (BatchInput, BatchOutcome) -> Void) {
+        let next = Atomic<Int>(0)
+        let seen = Mutex<[SHA256Digest: String]>([:])
+        let reportLock = Mutex<Void>(())
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(inputs.count, 1))) { _ in
+            var factory = VariantFactory(limits: limits)
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if index >= inputs.count { break }
+                let input = inputs[index]
+                let outcome = process(input, &factory, seen)
+                reportLock.withLock { _ in report(input, outcome) }
+            }
+        }
+    }
+
+    private func process(_ input: BatchInput, _ factory: inout VariantFactory,
+                         _ seen: borrowing Mutex<[SHA256Digest: String]>) -> BatchOutcome {
+        let bytes: [UInt8]
+        do {
+            bytes = try RegularFile.read(input.path)
+        } catch {
+            return .failed(error.description)
+        }
+        let hash = SHA256Digest.of(bytes)
+        let firstSeen = seen.withLock { map -> String? in
+            if let earlier = map[hash] { return earlier }
+            map[hash] = input.path
+            return nil
+        }
+        if let firstSeen { return .duplicate(of: firstSeen) }
+        do {
+            let (image, info) = try factory.decoder.decode(bytes)
+            let split = Split.of(hash, valFraction: valFraction)
+            let name = (input.path.split(separator: "/").last).map(String.init) ?? input.path
+            let folder = layout.folder(split: split, label: input.label)
+            try DurableFile.makeFolders(folder)
+            let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: name, hash: hash, format: info.format))"
+            var count = 0
+            if split == .train && profile.variants > 0 {
+                let variants = try factory.variants(of: image, format: info.format, hash: hash, profile: profile,
+                                                    profileHash: profileHash, indices: 1...profile.variants)
+                for variant in variants {
+                    let variantName = DatasetLayout.variantName(sourceName: name, hash: hash, variant: variant.index,
+                                                                format: variant.format)
+                    try DurableFile.write(variant.bytes, to: "\(folder)/\(variantName)")
+                }
+                count = variants.count
+            }
+            // The original goes in last: its presence means the file is complete.
+            try DurableFile.write(bytes, to: originalPath)
+            return .written(original: originalPath, variants: count, split: split)
+        } catch let error as CodecError {
+            return .failed(error.description)
+        } catch let error as SystemError {
+            return .failed("cannot write to the dataset: \(error)")
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}

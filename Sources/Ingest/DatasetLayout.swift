@@ -1,0 +1,63 @@
+import Codecs
+import Hashing
+
+/// Which part of the dataset an original belongs to.
+public enum Split: String, Sendable, Codable {
+    case train
+    case val
+
+    /// The split is a function of the content hash alone, so a file keeps its split forever and
+    /// no variant of a validation image can reach training: the first 8 bytes of the SHA-256,
+    /// read as a fraction of 2^64, below `valFraction` means validation.
+    public static func of(_ hash: SHA256Digest, valFraction: Double) -> Split {
+        if valFraction <= 0 { return .train }
+        if valFraction >= 1 { return .val }
+        let word = hash.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Double(word) / 18_446_744_073_709_551_616.0 < valFraction ? .val : .train
+    }
+}
+
+/// Names inside the dataset tree (DESIGN.md "Dataset tree"):
+/// `<root>/<split>/<label>/<stem>-<h8>.<ext>` for the original, `…-aug<k>.<fmt>` for variants.
+public struct DatasetLayout: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public func folder(split: Split, label: String) -> String {
+        "\(root)/\(split.rawValue)/\(label)"
+    }
+
+    /// The stem of the original's name and its extension (kept as the user wrote it).
+    public static func stemAndExtension(of fileName: String) -> (stem: String, ext: String) {
+        guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else { return (fileName, "") }
+        return (String(fileName[..<dot]), String(fileName[fileName.index(after: dot)...]))
+    }
+
+    /// `<stem>-<h8>.<ext>`; an original without extension gets its format's.
+    public static func originalName(sourceName: String, hash: SHA256Digest, format: ImageFormat) -> String {
+        let (stem, ext) = stemAndExtension(of: sourceName)
+        return "\(safeStem(stem))-\(hash.hex.prefix(8)).\(ext.isEmpty ? format.fileExtension : ext)"
+    }
+
+    /// `<stem>-<h8>-aug<k>.<fmt>`.
+    public static func variantName(sourceName: String, hash: SHA256Digest, variant k: Int, format: ImageFormat) -> String {
+        let (stem, _) = stemAndExtension(of: sourceName)
+        return "\(safeStem(stem))-\(hash.hex.prefix(8))-aug\(k).\(format.fileExtension)"
+    }
+
+    /// A stem that cannot hide the file from loaders (leading dot) or break the tree.
+    static func safeStem(_ stem: String) -> String {
+        var s = stem.replacingOccurrences(of: "/", with: "_")
+        while s.hasPrefix(".") { s.removeFirst() }
+        return s.isEmpty ? "image" : s
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes that survive a crash: a dot-temp file in the target folder, fsync, rename over the
+/// target, fsync of the folder. Readers see the old file or the complete new one, never a part.
+public enum DurableFile {
+    /// Atomically replaces (or creates) `path` with `bytes`.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+        let (folder, name) = split(path)
+        let temp = "\(folder)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = retryingOnInterrupt { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
+        if fd < 0 { throw .call("open", errno: errno) }
+        var ok = false
+        defer {
+            if !ok { unlink(temp) }
+        }
+        do throws(SystemError) {
+            try writeAll(fd, bytes)
+            if fsync(fd) != 0 { throw SystemError.call("fsync", errno: errno) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        if close(fd) != 0 { throw .call("close", errno: errno) }
+        if rename(temp, path) != 0 { throw .call("rename", errno: errno) }
+        ok = true
+        try syncFolder(folder)
+    }
+
+    /// fsync of a folder, so a rename or a new entry in it is durable.
+    public static func syncFolder(_ folder: String) throws(SystemError) {
+        let fd = retryingOnInterrupt { open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        if fd < 0 { throw .call("open", errno: errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw .call("fsync", errno: errno) }
+    }
+
+    /// Creates a folder and its missing parents (mode 0755); existing folders are fine.
+    public static func makeFolders(_ path: String) throws(SystemError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/\(component)"
+            if mkdir(current, 0o755) != 0 {
+                let code = errno
+                if code == EEXIST {
+                    var status = stat()
+                    if stat(current, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR { continue }
+                    throw .call("mkdir", errno: ENOTDIR)
+                }
+                throw .call("mkdir", errno: code)
+            }
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                retryingOnInterrupt { Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            }
+            if written < 0 { throw .call("write", errno: errno) }
+            offset += written
+        }
+    }
+
+    static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let folder = String(path[..<slash])
+        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
+    }
+}
