@@ -17,6 +17,8 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Seconds; 0 = off.
     public var rescanInterval = 300.0
     public var metricsFile = ""
+
+    public init() {}
 }
 
 /// One `[[watch]]` entry.
