@@ -43,7 +43,10 @@ let package = Package(
         // Benchmarks beside peers.py (../shared/bench); never run by the tests.
         .executableTarget(
             name: "augmentd-bench",
-            dependencies: ["Codecs", "LinuxSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Codecs", "Imaging", "Augment", "Hashing", "LinuxSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).

@@ -18,12 +18,13 @@ uint32_t ic_exif_orientation(const uint8_t *tiff, size_t size) {
     else return 0;
     if (read16(tiff + 2, big_endian) != 42) return 0;
     uint32_t ifd = read32(tiff + 4, big_endian);
-    if (ifd > size - 2) return 0;
+    /* Bounds are checked as "offset + length > size": size - length could wrap around. */
+    if ((size_t)ifd + 2 > size) return 0;
     uint32_t entries = read16(tiff + ifd, big_endian);
     size_t first = (size_t)ifd + 2;
     for (uint32_t i = 0; i < entries; i++) {
         size_t entry = first + (size_t)i * 12;
-        if (entry > size - 12) return 0;
+        if (entry + 12 > size) return 0;
         uint32_t tag = read16(tiff + entry, big_endian);
         if (tag != 0x0112) continue;
         uint32_t type = read16(tiff + entry + 2, big_endian);

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Codecs
 import LinuxSystem
 
 /// `augmentd-bench`: times augmentd's operations on the image files peers.py generated, one
@@ -48,6 +49,9 @@ struct Bench: ParsableCommand {
             let jpegs = try files("jpg"), pngs = try files("png")
             guard !jpegs.isEmpty else { continue }
             cells += codecCells(size: size, jpegFiles: jpegs, pngFiles: pngs)
+            let decoded = jpegs.map { try! ImageDecoder().decode($0).image }
+            cells += opCells(size: size, images: decoded)
+            cells.append(pipelineCell(size: size, jpegFiles: jpegs, pixels: decoded[0].pixelCount))
         }
         if let filter { cells = cells.filter { $0.name.contains(filter) } }
         print("augmentd-bench: \(cells.count) cells, one thread, median of \(repeats) repeats")
