@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Hashing", "LinuxSystem"]),
         // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .target(name: "LinuxSystem"),
+        .target(name: "CLinuxExtras"),
+        .target(name: "LinuxSystem", dependencies: ["CLinuxExtras"]),
         .target(
             name: "AugmentdCLI",
             dependencies: [

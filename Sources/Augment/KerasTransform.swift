@@ -11,24 +11,51 @@ public struct KerasTransform {
     public init() {}
 
     public mutating func apply(_ p: KerasParameters, to image: Image) -> Image {
+        let (width, height, channels) = (image.width, image.height, image.channels)
         let count = image.pixels.count
-        let brightness = p.brightness.map { BrightnessTable(factor: $0, channels: image.channels) }
-        var output = [UInt8](repeating: 0, count: count)
+        // Every element is written below, so the buffer need not be zeroed first.
+        var output = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        let brightness = p.brightness.map(BrightnessTable.init(factor:))
 
-        guard let shift = p.channelShiftIntensity else {
-            // No global step: each sample goes straight from the sampler to its 8-bit value.
-            output.withUnsafeMutableBufferPointer { out in
-                var sink = ByteSink(out: out.baseAddress!, channels: image.channels, brightness: brightness)
-                Self.produceSamples(p, image, into: &sink)
-            }
-            return Image(width: image.width, height: image.height, channels: image.channels, pixels: output)
+        guard let matrix = AffineMatrix.sampling(for: p, width: width, height: height) else {
+            // No resampling (Keras skips it): every value stays an integer, so channel shift and
+            // brightness are exact 256-entry tables, and flips a permutation.
+            let table = PointTables.identityGeometry(image, shift: p.channelShiftIntensity, brightness: brightness)
+            PointTables.permute(image, flipHorizontal: p.flipHorizontal, flipVertical: p.flipVertical,
+                                tables: table, into: &output)
+            return Image(width: width, height: height, channels: channels, pixels: output)
         }
 
-        // Channel shift clips to the global min/max of the affine output, so keep it as Float first.
+        var sampler = AffineSampler(matrix: matrix, fillMode: p.fillMode, cval: Float(p.cval),
+                                    wrapPeriodN: p.geometry == .centered)
+        sampler.flipHorizontal = p.flipHorizontal
+        sampler.flipVertical = p.flipVertical
+
+        guard let shift = p.channelShiftIntensity else {
+            // Each sample goes straight from the sampler to its 8-bit value.
+            image.pixels.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { out in
+                    if let brightness {
+                        brightness.table.withUnsafeBufferPointer { table in
+                            sampler.warp(source, width: width, height: height, channels: channels,
+                                         into: .bytesThroughTable(out.baseAddress!, table: table.baseAddress!,
+                                                                  channels: channels))
+                        }
+                    } else {
+                        sampler.warp(source, width: width, height: height, channels: channels,
+                                     into: .bytes(out.baseAddress!))
+                    }
+                }
+            }
+            return Image(width: width, height: height, channels: channels, pixels: output)
+        }
+
+        // Channel shift clips to the global min/max of the affine output: keep it as Float first.
         if scratch.count < count { scratch = [Float](repeating: 0, count: count) }
         scratch.withUnsafeMutableBufferPointer { floats in
-            var sink = FloatSink(out: floats.baseAddress!)
-            Self.produceSamples(p, image, into: &sink)
+            image.pixels.withUnsafeBufferPointer { source in
+                sampler.warp(source, width: width, height: height, channels: channels, into: .floats(floats.baseAddress!))
+            }
             var lo = Float.infinity, hi = -Float.infinity
             for i in 0..<count {
                 lo = min(lo, floats[i])
@@ -36,69 +63,27 @@ public struct KerasTransform {
             }
             let intensity = Float(shift)
             output.withUnsafeMutableBufferPointer { out in
-                var bytes = ByteSink(out: out.baseAddress!, channels: image.channels, brightness: brightness)
                 for i in 0..<count {
-                    bytes.store(i, min(max(floats[i] + intensity, lo), hi))
+                    let shifted = min(max(floats[i] + intensity, lo), hi)
+                    if let brightness {
+                        let byte = Quantize.truncate(shifted)
+                        out[i] = channels == 4 && i & 3 == 3 ? byte : brightness.table[Int(byte)]
+                    } else {
+                        out[i] = Quantize.roundHalfEven(shifted)
+                    }
                 }
             }
         }
-        return Image(width: image.width, height: image.height, channels: image.channels, pixels: output)
-    }
-
-    /// Runs the affine step (or the plain copy Keras does for an identity) with flips folded in.
-    private static func produceSamples<Sink: SampleSink>(_ p: KerasParameters, _ image: Image, into sink: inout Sink) {
-        let (width, height, channels) = (image.width, image.height, image.channels)
-        image.pixels.withUnsafeBufferPointer { source in
-            if let matrix = AffineMatrix.sampling(for: p, width: width, height: height) {
-                var sampler = AffineSampler(matrix: matrix, fillMode: p.fillMode, cval: Float(p.cval),
-                                            wrapPeriodN: p.geometry == .centered)
-                sampler.flipHorizontal = p.flipHorizontal
-                sampler.flipVertical = p.flipVertical
-                sampler.warp(source, width: width, height: height, channels: channels, into: &sink)
-                return
-            }
-            for r in 0..<height {
-                let outRow = p.flipVertical ? height - 1 - r : r
-                for c in 0..<width {
-                    let outCol = p.flipHorizontal ? width - 1 - c : c
-                    let from = (r * width + c) * channels, to = (outRow * width + outCol) * channels
-                    for k in 0..<channels { sink.store(to + k, Float(source[from + k])) }
-                }
-            }
-        }
-    }
-}
-
-struct FloatSink: SampleSink {
-    let out: UnsafeMutablePointer<Float>
-    @inline(__always) mutating func store(_ index: Int, _ value: Float) { out[index] = value }
-}
-
-/// Final quantisation: `clip(rint(v), 0, 255)`, or brightness (truncate, PIL blend) when set.
-struct ByteSink: SampleSink {
-    let out: UnsafeMutablePointer<UInt8>
-    let channels: Int
-    let brightness: BrightnessTable?
-
-    @inline(__always) mutating func store(_ index: Int, _ value: Float) {
-        if let brightness {
-            // array_to_img truncates the float image to uint8 before PIL sees it.
-            let byte = UInt8(min(max(value, 0), 255))
-            out[index] = brightness.apply(byte, channel: index % channels)
-        } else {
-            out[index] = Quantize.roundHalfEven(value)
-        }
+        return Image(width: width, height: height, channels: channels, pixels: output)
     }
 }
 
 /// Pillow's `ImageEnhance.Brightness(img).enhance(f)` on 8-bit values, as a table
-/// (SEMANTICS.md §5): single-precision multiply, truncation, alpha untouched.
+/// (SEMANTICS.md §5): single-precision multiply, truncation. Alpha is left alone by callers.
 struct BrightnessTable {
     let table: [UInt8]
-    let hasAlpha: Bool
-    let alphaChannel: Int
 
-    init(factor: Double, channels: Int) {
+    init(factor: Double) {
         let a = Float(factor)
         table = (0..<256).map { v in
             if factor == 0 { return 0 }
@@ -107,11 +92,154 @@ struct BrightnessTable {
             if factor >= 0 && factor <= 1 { return UInt8(t) }
             return t <= 0 ? 0 : (t >= 255 ? 255 : UInt8(t))
         }
-        hasAlpha = channels == 4
-        alphaChannel = 3
+    }
+}
+
+/// Channel shift, brightness and flips on an image that was not resampled.
+enum PointTables {
+    /// Tables for colour values and for alpha: channel shift then brightness (alpha keeps its
+    /// shifted value: brightness does not touch it).
+    static func identityGeometry(_ image: Image, shift: Double?, brightness: BrightnessTable?)
+        -> (colour: [UInt8], alpha: [UInt8])
+    {
+        var lo = 255, hi = 0
+        if shift != nil { (lo, hi) = ValueRange.of(image.pixels) }
+        var colour = [UInt8](repeating: 0, count: 256), alpha = colour
+        for v in 0..<256 {
+            var value = Float(v)
+            if let shift { value = min(max(value + Float(shift), Float(lo)), Float(hi)) }
+            alpha[v] = brightness == nil ? Quantize.roundHalfEven(value) : Quantize.truncate(value)
+            colour[v] = brightness.map { $0.table[Int(Quantize.truncate(value))] } ?? Quantize.roundHalfEven(value)
+        }
+        return (colour, alpha)
     }
 
-    @inline(__always) func apply(_ value: UInt8, channel: Int) -> UInt8 {
-        hasAlpha && channel == alphaChannel ? value : table[Int(value)]
+    static func permute(_ image: Image, flipHorizontal: Bool, flipVertical: Bool,
+                        tables: (colour: [UInt8], alpha: [UInt8]), into output: inout [UInt8]) {
+        let (width, height, channels) = (image.width, image.height, image.channels)
+        let rowBytes = width * channels
+        let map = ValueMap(tables.colour)
+        // Alpha follows its own table only when it differs (brightness leaves alpha alone).
+        let alphaDiffers = channels == 4 && tables.alpha != tables.colour
+        tables.alpha.withUnsafeBufferPointer { alpha in
+            image.pixels.withUnsafeBufferPointer { src in
+                output.withUnsafeMutableBufferPointer { dst in
+                    for r in 0..<height {
+                        let from = src.baseAddress! + r * rowBytes
+                        let to = dst.baseAddress! + (flipVertical ? height - 1 - r : r) * rowBytes
+                        if flipHorizontal {
+                            reverseRow(from, to, width: width, channels: channels)
+                            map.apply(to, to, count: rowBytes)
+                        } else {
+                            map.apply(from, to, count: rowBytes)
+                        }
+                        if alphaDiffers {
+                            for c in 0..<width {
+                                let d = (flipHorizontal ? width - 1 - c : c) * 4 + 3
+                                to[d] = alpha[Int(from[c * 4 + 3])]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies a row of pixels in reverse pixel order, a word at a time.
+    static func reverseRow(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, width: Int, channels: Int) {
+        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
+        switch channels {
+        case 1:
+            var c = 0
+            while c &+ 8 <= width {
+                let word = source.loadUnaligned(fromByteOffset: c, as: UInt64.self)
+                target.storeBytes(of: word.byteSwapped, toByteOffset: width &- c &- 8, as: UInt64.self)
+                c &+= 8
+            }
+            while c < width {
+                to[width &- 1 &- c] = from[c]
+                c &+= 1
+            }
+        case 3:
+            // The source's last pixel and the row's last destination are copied bytewise; in
+            // between, destinations rise as c falls, so each 4-byte store's spare byte lands on
+            // the pixel written next, and no load or store leaves the row.
+            guard width > 0 else { return }
+            let end = (width &- 1) &* 3
+            to[0] = from[end]
+            to[1] = from[end &+ 1]
+            to[2] = from[end &+ 2]
+            var c = width &- 2
+            while c > 0 {
+                let word = source.loadUnaligned(fromByteOffset: c &* 3, as: UInt32.self)
+                target.storeBytes(of: word, toByteOffset: (width &- 1 &- c) &* 3, as: UInt32.self)
+                c &-= 1
+            }
+            if width > 1 {
+                to[end] = from[0]
+                to[end &+ 1] = from[1]
+                to[end &+ 2] = from[2]
+            }
+        default:
+            for c in 0..<width {
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: c &* 4, as: UInt32.self),
+                                  toByteOffset: (width &- 1 &- c) &* 4, as: UInt32.self)
+            }
+        }
+    }
+}
+
+/// A 256-entry value map, applied with the fastest loop its shape allows: a copy for the
+/// identity, an add-and-clamp (which vectorises) when it is one, a table lookup otherwise.
+struct ValueMap {
+    enum Shape {
+        case identity
+        case shiftClamp(offset: Int16, low: Int16, high: Int16)
+        case table([UInt8])
+    }
+
+    let shape: Shape
+
+    init(_ table: [UInt8]) {
+        if table.indices.allSatisfy({ table[$0] == UInt8($0) }) {
+            shape = .identity
+            return
+        }
+        // v -> clamp(v + k, lo, hi) for every v?
+        let k = Int(table[128]) - 128
+        let lo = Int(table[0]), hi = Int(table[255])
+        if table.indices.allSatisfy({ Int(table[$0]) == min(max($0 + k, lo), hi) }) {
+            shape = .shiftClamp(offset: Int16(k), low: Int16(lo), high: Int16(hi))
+        } else {
+            shape = .table(table)
+        }
+    }
+
+    /// Maps `count` bytes; `from` may equal `to`.
+    func apply(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, count: Int) {
+        switch shape {
+        case .identity:
+            if UnsafeRawPointer(from) != UnsafeRawPointer(to) { to.update(from: from, count: count) }
+        case .shiftClamp(let k, let lo, let hi):
+            for i in 0..<count { to[i] = UInt8(truncatingIfNeeded: min(max(Int16(from[i]) &+ k, lo), hi)) }
+        case .table(let table):
+            table.withUnsafeBufferPointer { t in
+                for i in 0..<count { to[i] = t[Int(from[i])] }
+            }
+        }
+    }
+}
+
+/// Minimum and maximum of a byte buffer, in a loop that vectorises.
+enum ValueRange {
+    static func of(_ bytes: [UInt8]) -> (Int, Int) {
+        bytes.withUnsafeBufferPointer { p in
+            var lo: UInt8 = 255, hi: UInt8 = 0
+            for i in 0..<p.count {
+                lo = min(lo, p[i])
+                hi = max(hi, p[i])
+            }
+            return (Int(lo), Int(hi))
+        }
     }
 }

@@ -32,6 +32,7 @@ struct Bench: ParsableCommand {
     var repeats: Int = 5
 
     func run() throws {
+        MemoryTuning.keepFreedBuffers()
         let folder = URL(fileURLWithPath: images)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         let peersURL = URL(fileURLWithPath: peers ?? folder.deletingLastPathComponent().appendingPathComponent("results.json").path)

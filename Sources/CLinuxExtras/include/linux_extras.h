@@ -1,0 +1,5 @@
+/* glibc declarations the Swift Glibc module leaves out (malloc tuning). Used by LinuxSystem only. */
+#ifndef AUGMENTD_LINUX_EXTRAS_H
+#define AUGMENTD_LINUX_EXTRAS_H
+#include <malloc.h>
+#endif
