@@ -23,7 +23,9 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "Codecs", dependencies: ["CImageCodecs"]),
         // Pixel primitives: scipy boundary arithmetic, the affine sampler, histograms, tables.
-        .target(name: "Imaging", dependencies: ["Codecs"]),
+        .target(name: "Imaging", dependencies: ["Codecs", "CImageKernels"]),
+        // SIMD kernels (SSE2, and AVX2 when the CPU has it, bit-identical results).
+        .target(name: "CImageKernels"),
         // The operations (one per file), profiles, seeded parameter draws, the variant pipeline.
         .target(name: "Augment", dependencies: ["Codecs", "Imaging", "Hashing"]),
         .target(name: "Hashing", dependencies: ["CCrypto"]),

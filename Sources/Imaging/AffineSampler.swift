@@ -1,3 +1,5 @@
+import CImageKernels
+
 /// The affine map from output pixel (row r, column c) to input coordinates, in scipy's form:
 /// `row = b0 + r*a00 + c*a01`, `col = b1 + r*a10 + c*a11`.
 public struct SamplingMatrix: Sendable, Equatable {
@@ -14,6 +16,25 @@ public protocol SampleSink {
     mutating func store(_ index: Int, _ value: Float)
     /// The first `channels` lanes of `values` are the channels of the pixel starting at `index`.
     mutating func storePixel(_ index: Int, _ values: SIMD4<Float>, channels: Int)
+    /// Samples a run of pixels of one row with the SIMD kernel (see `ik_warp_row`).
+    mutating func kernelRun(_ run: KernelRun)
+}
+
+/// A run of output pixels of one row for the C kernel.
+public struct KernelRun {
+    var source: ik_source
+    let boundary: ik_boundary
+    let cval: Float
+    let rowBase: Double, colBase: Double, a01: Double, a11: Double
+    let start: Int, end: Int
+    /// Element index of pixel `start` in the output, and the step between pixels.
+    let outIndex: Int, outStep: Int
+
+    func call(_ out: UnsafeMutableRawPointer, _ kind: ik_output, _ table: UnsafePointer<UInt8>?) {
+        withUnsafePointer(to: source) { s in
+            ik_warp_row(s, boundary, cval, rowBase, colBase, a01, a11, Int32(start), Int32(end), out, outStep, kind, table)
+        }
+    }
 }
 
 extension SampleSink {
@@ -28,9 +49,9 @@ extension SampleSink {
 /// weights `w0 = 1 - frac`, `w1 = 1 - w0`; the sample rounded to Float. Flips are folded into
 /// where samples are written.
 ///
-/// Speed: a row is walked incrementally; a sample whose four taps lie inside the image (almost
-/// all of them) takes a branch-free path with no boundary arithmetic; the channel count is a
-/// type parameter so the per-channel loop is unrolled.
+/// Speed: each row's run of pixels whose four taps lie inside the image (almost all of them)
+/// goes to a SIMD kernel in C (`ik_warp_interior`) with no boundary arithmetic; only the pixels
+/// near the border take scipy's exact path here.
 public struct AffineSampler {
     public var matrix: SamplingMatrix
     public var fillMode: FillMode
@@ -61,62 +82,90 @@ public struct AffineSampler {
 
     @inline(__always)
     private func warp<C: ChannelCount, Sink: SampleSink>(
-        _ source: UnsafeBufferPointer<UInt8>, _ width: Int, _ height: Int, _: C.Type, _ sink: inout Sink
+        _ sourceBuffer: UnsafeBufferPointer<UInt8>, _ width: Int, _ height: Int, _: C.Type, _ sink: inout Sink
     ) {
         let m = matrix
-        let src = source.baseAddress!
+        let src = sourceBuffer.baseAddress!
         let channels = C.count
         let rowLimit = Double(height - 1), colLimit = Double(width - 1)
         let rowStride = width * channels
-        // Pixels whose last tap starts here or later cannot be read 4 bytes at a time.
-        let vectorLimit = source.count - 4
+        let source = ik_source(pixels: src, stride: rowStride, width: Int32(width), height: Int32(height),
+                               channels: Int32(channels), size: sourceBuffer.count)
         for r in 0..<height {
             let outRow = flipVertical ? height - 1 - r : r
             let rowBase = m.b0 + Double(r) * m.a00
             let colBase = m.b1 + Double(r) * m.a10
-            var outIndex = (outRow * width + (flipHorizontal ? width - 1 : 0)) * channels
             let outStep = flipHorizontal ? -channels : channels
-            for c in 0..<width {
+            let firstOut = (outRow * width + (flipHorizontal ? width - 1 : 0)) * channels
+            // nearest and constant are exact in the kernel for the whole row; reflect and wrap
+            // send it the run of pixels whose taps are all inside, and map the rest here.
+            let kernelBoundary: ik_boundary? = width < 2 || height < 2 ? nil
+                : (fillMode == .nearest ? IK_NEAREST : (fillMode == .constant ? IK_CONSTANT : nil))
+            let run = kernelBoundary != nil ? 0..<width
+                : interiorRun(rowBase: rowBase, colBase: colBase, width: width, height: height)
+            func pixel(_ c: Int) {
+                let outIndex = firstOut &+ c &* outStep
                 let cd = Double(c)
                 let y = rowBase + cd * m.a01
                 let x = colBase + cd * m.a11
                 if y >= 0 && y < rowLimit && x >= 0 && x < colLimit {
-                    // Interior: floor is truncation, all four taps are in range, no boundary rules.
+                    // Interior, outside the kernel's run (next to the buffer's end): the same
+                    // arithmetic as the kernel, in the same order.
                     let iy = Int(y), ix = Int(x)
-                    let fy = y - Double(iy), fx = x - Double(ix)
-                    let w0r = 1.0 - fy, w0c = 1.0 - fx
+                    let w0r = 1.0 - (y - Double(iy)), w0c = 1.0 - (x - Double(ix))
                     let w1r = 1.0 - w0r, w1c = 1.0 - w0c
-                    // scipy sums (value * w_row) * w_col in double and stores a Float; the combined
-                    // weights in Float keep every sample within a few 1e-5 of it (a rounding flip
-                    // is a one-in-ten-thousand event, far inside the reference tolerance).
                     let w00 = Float(w0r * w0c), w01 = Float(w0r * w1c)
                     let w10 = Float(w1r * w0c), w11 = Float(w1r * w1c)
                     let p00 = iy &* rowStride &+ ix &* channels
                     let p10 = p00 &+ rowStride
-                    if channels >= 3 && p10 &+ channels <= vectorLimit {
-                        let t = Self.load4(src + p00) * w00 + Self.load4(src + p00 + channels) * w01
-                            + Self.load4(src + p10) * w10 + Self.load4(src + p10 + channels) * w11
-                        sink.storePixel(outIndex, t, channels: channels)
-                    } else {
-                        for k in 0..<channels {
-                            let t = Float(src[p00 &+ k]) * w00 + Float(src[p00 &+ channels &+ k]) * w01
-                                + Float(src[p10 &+ k]) * w10 + Float(src[p10 &+ channels &+ k]) * w11
-                            sink.store(outIndex &+ k, t)
-                        }
+                    for k in 0..<channels {
+                        let a = Float(src[p00 &+ k]) * w00 + Float(src[p10 &+ k]) * w10
+                        let b = Float(src[p00 &+ channels &+ k]) * w01 + Float(src[p10 &+ channels &+ k]) * w11
+                        sink.store(outIndex &+ k, a + b)
                     }
                 } else {
                     borderSample(src, width, height, y, x, C.self, outIndex, &sink)
                 }
-                outIndex &+= outStep
             }
+            for c in 0..<run.lowerBound { pixel(c) }
+            if !run.isEmpty {
+                sink.kernelRun(KernelRun(
+                    source: source, boundary: kernelBoundary ?? IK_INSIDE, cval: cval,
+                    rowBase: rowBase, colBase: colBase, a01: m.a01, a11: m.a11, start: run.lowerBound,
+                    end: run.upperBound, outIndex: firstOut &+ run.lowerBound &* outStep, outStep: outStep))
+            }
+            for c in run.upperBound..<width { pixel(c) }
         }
     }
 
-    /// Four bytes as four Floats (RGB plus the next byte, or RGBA).
-    @inline(__always)
-    static func load4(_ p: UnsafePointer<UInt8>) -> SIMD4<Float> {
-        let bytes = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<UInt8>.self)
-        return SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: bytes))
+    /// The output columns of a row whose four taps lie inside the source with a safety margin,
+    /// so rounding in the kernel's coordinates cannot step outside.
+    func interiorRun(rowBase: Double, colBase: Double, width: Int, height: Int) -> Range<Int> {
+        let margin = 1e-6
+        let rowHigh = Double(height - 1) - margin
+        let colHigh = Double(width - 1) - margin
+        var low = 0.0, high = Double(width - 1)
+        func clip(_ base: Double, _ slope: Double, _ lo: Double, _ hi: Double) {
+            if slope == 0 {
+                if !(base >= lo && base <= hi) { (low, high) = (1, 0) }
+                return
+            }
+            let a = (lo - base) / slope, b = (hi - base) / slope
+            low = max(low, min(a, b).rounded(.up))
+            high = min(high, max(a, b).rounded(.down))
+        }
+        clip(rowBase, matrix.a01, margin, rowHigh)
+        clip(colBase, matrix.a11, margin, colHigh)
+        guard low <= high, low.isFinite, high.isFinite else { return 0..<0 }
+        var start = Int(low), end = Int(high)
+        func inside(_ c: Int) -> Bool {
+            let y = rowBase + Double(c) * matrix.a01, x = colBase + Double(c) * matrix.a11
+            return y >= margin && y <= rowHigh && x >= margin && x <= colHigh
+        }
+        // The division above can be off by one at either end: shrink until both ends qualify.
+        while start <= end && !inside(start) { start += 1 }
+        while end >= start && !inside(end) { end -= 1 }
+        return start <= end ? start..<(end + 1) : 0..<0
     }
 
     /// A sample near or beyond the border: scipy's coordinate mapping and tap remapping.

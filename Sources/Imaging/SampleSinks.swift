@@ -1,3 +1,5 @@
+import CImageKernels
+
 /// Where the warp's samples go. The sinks live here, beside the sampler, so every warp is
 /// specialised for its sink inside this module.
 public enum SampleDestination {
@@ -35,11 +37,13 @@ extension AffineSampler {
 struct FloatSink: SampleSink {
     let out: UnsafeMutablePointer<Float>
     @inline(__always) mutating func store(_ index: Int, _ value: Float) { out[index] = value }
+    mutating func kernelRun(_ run: KernelRun) { run.call(out + run.outIndex, IK_FLOAT, nil) }
 }
 
 struct QuantizeSink: SampleSink {
     let out: UnsafeMutablePointer<UInt8>
     @inline(__always) mutating func store(_ index: Int, _ value: Float) { out[index] = Quantize.roundHalfEven(value) }
+    mutating func kernelRun(_ run: KernelRun) { run.call(out + run.outIndex, IK_ROUND, nil) }
 
     @inline(__always) mutating func storePixel(_ index: Int, _ values: SIMD4<Float>, channels: Int) {
         let bytes = Quantize.roundHalfEven(values)
@@ -56,6 +60,7 @@ struct TableSink: SampleSink {
     @inline(__always) mutating func store(_ index: Int, _ value: Float) {
         out[index] = table[Int(Quantize.truncate(value))]
     }
+    mutating func kernelRun(_ run: KernelRun) { run.call(out + run.outIndex, IK_TRUNCATE_TABLE, table) }
 }
 
 struct TableSinkSkippingAlpha: SampleSink {
@@ -65,4 +70,5 @@ struct TableSinkSkippingAlpha: SampleSink {
         let byte = Quantize.truncate(value)
         out[index] = index & 3 == 3 ? byte : table[Int(byte)]
     }
+    mutating func kernelRun(_ run: KernelRun) { run.call(out + run.outIndex, IK_TRUNCATE_TABLE, table) }
 }

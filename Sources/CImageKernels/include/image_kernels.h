@@ -1,0 +1,43 @@
+/*
+ * Hot pixel loops that need SIMD instructions Swift cannot express on the x86-64 baseline.
+ * Each kernel has a portable SSE2 version and an AVX2 version chosen at run time; both compute
+ * every value with the same float operations in the same order, so results are identical
+ * bit for bit whichever the CPU runs.
+ */
+#ifndef AUGMENTD_IMAGE_KERNELS_H
+#define AUGMENTD_IMAGE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    IK_ROUND = 0,        /* clip(rint(v), 0, 255), round half to even */
+    IK_TRUNCATE_TABLE,   /* table[trunc(v)], alpha (4th channel) truncated only */
+    IK_FLOAT             /* the float sample itself */
+} ik_output;
+
+typedef enum {
+    IK_INSIDE = 0,   /* the caller guarantees every tap is inside the source */
+    IK_NEAREST,      /* scipy "nearest": coordinates clamped to [0, n-1] (exactly equivalent) */
+    IK_CONSTANT      /* scipy "constant" at order 1: outside [0, n-1] the sample is cval */
+} ik_boundary;
+
+typedef struct {
+    const uint8_t *pixels;
+    ptrdiff_t stride;      /* bytes per row */
+    int width, height;     /* at least 2 each */
+    int channels;          /* 1, 3 or 4 */
+    size_t size;           /* bytes in the buffer (loads never go past it) */
+} ik_source;
+
+/*
+ * Bilinear samples for output pixels c0 <= c < c1 of one row. Source coordinates:
+ * row = row_base + c*a01, col = col_base + c*a11 (doubles); weights are formed in double and
+ * rounded to float; the sample is (v00*w00 + v10*w10) + (v01*w01 + v11*w11) in float.
+ * Output pixel c goes to out + (c - c0) * out_step (bytes, or floats for IK_FLOAT).
+ */
+void ik_warp_row(const ik_source *source, ik_boundary boundary, float cval,
+                 double row_base, double col_base, double a01, double a11, int c0, int c1,
+                 void *out, ptrdiff_t out_step, ik_output kind, const uint8_t *table);
+
+#endif

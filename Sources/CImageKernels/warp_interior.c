@@ -1,0 +1,208 @@
+#include "image_kernels.h"
+
+/* Every value must come out the same on every CPU: no fused multiply-add. */
+#pragma STDC FP_CONTRACT OFF
+
+#include <emmintrin.h>
+#include <immintrin.h>
+#include <string.h>
+
+typedef struct {
+    ptrdiff_t p00;
+    float w00, w01, w10, w11;
+    int outside;   /* IK_CONSTANT: the sample is cval */
+} taps;
+
+/*
+ * Taps of one pixel. The top-left tap is clamped to n-2 so that a coordinate of exactly n-1
+ * (or a clamped one) takes weight 1 on the last sample and 0 on the one before: the same value
+ * scipy gets by remapping the out-of-range second tap.
+ */
+static inline taps pixel_taps(const ik_source *s, ik_boundary boundary, double y, double x) {
+    taps t;
+    t.outside = 0;
+    double ymax = (double)(s->height - 1), xmax = (double)(s->width - 1);
+    if (boundary == IK_NEAREST) {
+        y = __builtin_fmin(__builtin_fmax(y, 0.0), ymax);
+        x = __builtin_fmin(__builtin_fmax(x, 0.0), xmax);
+    } else if (boundary == IK_CONSTANT) {
+        if (!(y >= 0.0 && y <= ymax && x >= 0.0 && x <= xmax)) {
+            t.outside = 1;
+            t.p00 = 0;
+            t.w00 = t.w01 = t.w10 = t.w11 = 0.0f;
+            return t;
+        }
+    }
+    ptrdiff_t iy = (ptrdiff_t)y, ix = (ptrdiff_t)x; /* non-negative: truncation is floor */
+    if (iy > s->height - 2) iy = s->height - 2;
+    if (ix > s->width - 2) ix = s->width - 2;
+    double w0r = 1.0 - (y - (double)iy), w0c = 1.0 - (x - (double)ix);
+    double w1r = 1.0 - w0r, w1c = 1.0 - w0c;
+    t.p00 = iy * s->stride + ix * s->channels;
+    t.w00 = (float)(w0r * w0c);
+    t.w01 = (float)(w0r * w1c);
+    t.w10 = (float)(w1r * w0c);
+    t.w11 = (float)(w1r * w1c);
+    return t;
+}
+
+static inline uint8_t round_byte(float v) {
+    v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+    float shifted = v + 8388608.0f; /* the FPU rounds half to even; the integer is in the low bits */
+    uint32_t bits;
+    memcpy(&bits, &shifted, sizeof bits);
+    return (uint8_t)bits;
+}
+
+static inline uint8_t trunc_byte(float v) {
+    v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+    return (uint8_t)v;
+}
+
+static inline void emit(float v, int k, int channels, void *out, ptrdiff_t o, ik_output kind, const uint8_t *table) {
+    uint8_t *out8 = (uint8_t *)out + o;
+    switch (kind) {
+    case IK_ROUND: out8[k] = round_byte(v); break;
+    case IK_TRUNCATE_TABLE: out8[k] = (channels == 4 && k == 3) ? trunc_byte(v) : table[trunc_byte(v)]; break;
+    case IK_FLOAT: ((float *)out + o)[k] = v; break;
+    }
+}
+
+/* Up to 8 bytes from p, never reading past the source buffer. */
+static inline uint64_t load8(const ik_source *s, const uint8_t *p) {
+    uint64_t word = 0;
+    size_t available = (size_t)(s->pixels + s->size - p);
+    if (__builtin_expect(available >= 8, 1)) {
+        memcpy(&word, p, 8); /* one unaligned load */
+    } else {
+        memcpy(&word, p, available); /* the last pixels of the buffer */
+    }
+    return word;
+}
+
+static void warp_grey(const ik_source *s, ik_boundary boundary, float cval, double row_base, double col_base,
+                      double a01, double a11, int c0, int c1, void *out, ptrdiff_t out_step, ik_output kind,
+                      const uint8_t *table) {
+    ptrdiff_t stride = s->stride;
+    for (int c = c0; c < c1; c++) {
+        taps t = pixel_taps(s, boundary, row_base + (double)c * a01, col_base + (double)c * a11);
+        ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
+        if (t.outside) {
+            emit(cval, 0, 1, out, o, kind, table);
+            continue;
+        }
+        const uint8_t *p = s->pixels + t.p00;
+        float a = (float)p[0] * t.w00 + (float)p[stride] * t.w10;
+        float b = (float)p[1] * t.w01 + (float)p[stride + 1] * t.w11;
+        emit(a + b, 0, 1, out, o, kind, table);
+    }
+}
+
+/* Stores one pixel's 4 float lanes (channels of them); `wide` allows one 4-byte store. */
+static inline void store_pixel(__m128 v, int channels, void *out, ptrdiff_t o, ik_output kind,
+                               const uint8_t *table, int wide) {
+    if (kind == IK_ROUND) {
+        v = _mm_min_ps(_mm_max_ps(v, _mm_setzero_ps()), _mm_set1_ps(255.0f));
+        __m128i i32 = _mm_cvtps_epi32(v); /* MXCSR default: round half to even */
+        __m128i i16 = _mm_packs_epi32(i32, i32);
+        uint32_t packed = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(i16, i16));
+        uint8_t *p = (uint8_t *)out + o;
+        if (wide || channels == 4) {
+            memcpy(p, &packed, 4);
+            return;
+        }
+        p[0] = (uint8_t)packed;
+        p[1] = (uint8_t)(packed >> 8);
+        p[2] = (uint8_t)(packed >> 16);
+        if (channels == 4) p[3] = (uint8_t)(packed >> 24);
+        return;
+    }
+    float lanes[4];
+    _mm_storeu_ps(lanes, v);
+    for (int k = 0; k < channels; k++) emit(lanes[k], k, channels, out, o, kind, table);
+}
+
+static inline __m128 bytes_to_floats(uint32_t word) {
+    __m128i bytes = _mm_cvtsi32_si128((int)word);
+    __m128i zero = _mm_setzero_si128();
+    return _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero));
+}
+
+static void warp_colour_sse2(const ik_source *s, ik_boundary boundary, float cval, double row_base,
+                             double col_base, double a01, double a11, int c0, int c1, void *out,
+                             ptrdiff_t out_step, ik_output kind, const uint8_t *table) {
+    int channels = s->channels;
+    ptrdiff_t stride = s->stride;
+    unsigned shift = (unsigned)channels * 8;
+    for (int c = c0; c < c1; c++) {
+        taps t = pixel_taps(s, boundary, row_base + (double)c * a01, col_base + (double)c * a11);
+        ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
+        if (t.outside) {
+            store_pixel(_mm_set1_ps(cval), channels, out, o, kind, table, 0);
+            continue;
+        }
+        const uint8_t *p = s->pixels + t.p00;
+        uint64_t top = load8(s, p), bottom = load8(s, p + stride);
+        __m128 a = _mm_add_ps(_mm_mul_ps(bytes_to_floats((uint32_t)top), _mm_set1_ps(t.w00)),
+                              _mm_mul_ps(bytes_to_floats((uint32_t)bottom), _mm_set1_ps(t.w10)));
+        __m128 b = _mm_add_ps(_mm_mul_ps(bytes_to_floats((uint32_t)(top >> shift)), _mm_set1_ps(t.w01)),
+                              _mm_mul_ps(bytes_to_floats((uint32_t)(bottom >> shift)), _mm_set1_ps(t.w11)));
+        store_pixel(_mm_add_ps(a, b), channels, out, o, kind, table, 0);
+    }
+}
+
+/* Two taps of a row in one 256-bit register: lanes 0-3 the left tap, 4-7 the right one. */
+__attribute__((target("avx2")))
+static inline __m256 load_pair(const ik_source *s, const uint8_t *p, __m128i spread) {
+    __m128i bytes;
+    if (__builtin_expect(p + 8 <= s->pixels + s->size, 1)) {
+        bytes = _mm_loadl_epi64((const __m128i *)p);
+    } else {
+        bytes = _mm_cvtsi64_si128((long long)load8(s, p));
+    }
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_shuffle_epi8(bytes, spread)));
+}
+
+__attribute__((target("avx2")))
+static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cval, double row_base,
+                             double col_base, double a01, double a11, int c0, int c1, void *out,
+                             ptrdiff_t out_step, ik_output kind, const uint8_t *table) {
+    int channels = s->channels;
+    ptrdiff_t stride = s->stride;
+    /* Bytes 0-2 (or 0-3) of the left tap and 3-5 (or 4-7) of the right one; -1 gives 0. */
+    __m128i spread = channels == 3 ? _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+                                   : _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -1, -1, -1, -1, -1, -1, -1, -1);
+    /* Writing forward, a pixel's spare 4th byte lands on the next pixel, written right after. */
+    int wide_store = out_step > 0;
+    /* Coordinates step by a01, a11 per pixel: the sum drifts from c*a01 by ~1e-13, far below
+     * what a float weight resolves (runs given as IK_INSIDE keep a 1e-6 margin from the edges). */
+    double y = row_base + (double)c0 * a01, x = col_base + (double)c0 * a11;
+    for (int c = c0; c < c1; c++, y += a01, x += a11) {
+        taps t = pixel_taps(s, boundary, y, x);
+        ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
+        if (t.outside) {
+            store_pixel(_mm_set1_ps(cval), channels, out, o, kind, table, 0);
+            continue;
+        }
+        const uint8_t *p = s->pixels + t.p00;
+        __m256 top = _mm256_mul_ps(load_pair(s, p, spread),
+                                   _mm256_setr_m128(_mm_set1_ps(t.w00), _mm_set1_ps(t.w01)));
+        __m256 bottom = _mm256_mul_ps(load_pair(s, p + stride, spread),
+                                      _mm256_setr_m128(_mm_set1_ps(t.w10), _mm_set1_ps(t.w11)));
+        __m256 sum = _mm256_add_ps(top, bottom); /* lanes 0-3: a, lanes 4-7: b */
+        __m128 v = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+        store_pixel(v, channels, out, o, kind, table, wide_store && c + 1 < c1);
+    }
+}
+
+void ik_warp_row(const ik_source *source, ik_boundary boundary, float cval, double row_base, double col_base,
+                 double a01, double a11, int c0, int c1, void *out, ptrdiff_t out_step, ik_output kind,
+                 const uint8_t *table) {
+    if (source->channels == 1) {
+        warp_grey(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, kind, table);
+    } else if (__builtin_cpu_supports("avx2")) {
+        warp_colour_avx2(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, kind, table);
+    } else {
+        warp_colour_sse2(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, kind, table);
+    }
+}
