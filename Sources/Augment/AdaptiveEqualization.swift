@@ -47,26 +47,43 @@ public enum AdaptiveEqualization {
         let equalized = ClaheTiles(intensity: intensity, width: width, height: height, kernel: kernel,
                                    binOf: binOf, nbins: nbins, clipLimit: clipLimit).blend()
 
-        // Final rescale of the uint16 result to [0, 1].
+        // Final rescale of the uint16 result to [0, 1], as a table over the 14-bit values.
         var lo = Int.max, hi = Int.min
         for v in equalized {
             lo = min(lo, Int(v))
             hi = max(hi, Int(v))
         }
-        func unit(_ x: UInt16) -> Double {
-            lo != hi ? (Double(x) - Double(lo)) / Double(hi - lo) : min(max(Double(x), 0), 1)
+        let scaled: [Double] = (0...max(hi, 0)).map { x in
+            let unit = lo != hi ? (Double(x) - Double(lo)) / Double(hi - lo) : min(max(Double(x), 0), 1)
+            return unit * 255
         }
-        image.pixels.withUnsafeMutableBufferPointer { px in
-            for i in 0..<(width * height) {
-                let value = unit(equalized[i])
-                if isColour {
-                    let p = i * channels
-                    let rgb = HSV.replacingValue(red: px[p], green: px[p + 1], blue: px[p + 2], with: value)
-                    px[p] = Quantize.roundHalfEven(rgb.0 * 255)
-                    px[p + 1] = Quantize.roundHalfEven(rgb.1 * 255)
-                    px[p + 2] = Quantize.roundHalfEven(rgb.2 * 255)
-                } else {
-                    px[i] = Quantize.roundHalfEven(value * 255)
+        // hsv2rgb(h, s, V') with the original h and s is V' times channel/max: the hue sector
+        // picks which channel is max, mid and min, and p, q, t are those ratios times V.
+        let reciprocal: [Double] = (0..<256).map { $0 == 0 ? 0 : 1 / Double($0) }
+        scaled.withUnsafeBufferPointer { table in
+            reciprocal.withUnsafeBufferPointer { recip in
+                equalized.withUnsafeBufferPointer { eq in
+                    image.pixels.withUnsafeMutableBufferPointer { px in
+                        for i in 0..<(width * height) {
+                            let value = table[Int(eq[i])]
+                            if isColour {
+                                let p = i &* channels
+                                let r = px[p], g = px[p &+ 1], b = px[p &+ 2]
+                                let top = max(r, g, b)
+                                if top == 0 {
+                                    let grey = Quantize.roundHalfEven(value)
+                                    (px[p], px[p &+ 1], px[p &+ 2]) = (grey, grey, grey)
+                                } else {
+                                    let k = value * recip[Int(top)]
+                                    px[p] = Quantize.roundHalfEven(k * Double(r))
+                                    px[p &+ 1] = Quantize.roundHalfEven(k * Double(g))
+                                    px[p &+ 2] = Quantize.roundHalfEven(k * Double(b))
+                                }
+                            } else {
+                                px[i] = Quantize.roundHalfEven(value)
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -217,43 +234,5 @@ struct ClaheTiles {
             }
         }
         return out
-    }
-}
-
-/// scikit-image's `rgb2hsv` / `hsv2rgb` (float64), used to put a new V under the old H and S.
-enum HSV {
-    @inline(__always)
-    static func replacingValue(red: UInt8, green: UInt8, blue: UInt8, with v: Double) -> (Double, Double, Double) {
-        let r = Double(red) * (1.0 / 255), g = Double(green) * (1.0 / 255), b = Double(blue) * (1.0 / 255)
-        let maxValue = max(r, g, b)
-        let delta = maxValue - min(r, g, b)
-        var h = 0.0, s = 0.0
-        if delta != 0 {
-            s = delta / maxValue
-            // Later channels win ties, as the reference overwrites in R, G, B order.
-            if b == maxValue {
-                h = 4 + (r - g) / delta
-            } else if g == maxValue {
-                h = 2 + (b - r) / delta
-            } else {
-                h = (g - b) / delta
-            }
-            h = h / 6
-            h = h.truncatingRemainder(dividingBy: 1)   // np.remainder(h, 1)
-            if h < 0 { h += 1 }
-        }
-        let hi6 = (h * 6).rounded(.down)
-        let f = h * 6 - hi6
-        let p = v * (1 - s)
-        let q = v * (1 - f * s)
-        let t = v * (1 - (1 - f) * s)
-        switch Int(hi6) % 6 {
-        case 0: return (v, t, p)
-        case 1: return (q, v, p)
-        case 2: return (p, v, t)
-        case 3: return (p, q, v)
-        case 4: return (t, p, v)
-        default: return (v, p, q)
-        }
     }
 }
