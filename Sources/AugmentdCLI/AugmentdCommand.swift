@@ -6,7 +6,8 @@ public struct AugmentdCommand: ParsableCommand {
         commandName: "augmentd",
         abstract: "Grows image datasets from watched inbox folders with Keras-style augmentation.",
         version: AugmentdVersion.string,
-        subcommands: [InspectCommand.self, TransformCommand.self, AugmentCommand.self, PreviewCommand.self]
+        subcommands: [InspectCommand.self, TransformCommand.self, AugmentCommand.self, PreviewCommand.self,
+                      CheckConfigCommand.self]
     )
 
     public init() {}

@@ -120,7 +120,9 @@ static png_structp create_reader(char **message_slot) {
     return png;
 }
 
-ic_status ic_png_probe(const uint8_t *data, size_t size, ic_info *info, char *message) {
+/* Reads the header and, when `pixels` is not NULL, the whole image into it. */
+static ic_status png_read(const uint8_t *data, size_t size, uint8_t *pixels, size_t capacity, ic_info *info,
+                          char *message) {
     memset(info, 0, sizeof *info);
     if (message) message[0] = '\0';
     png_reader reader = {data, size, 0, 0, message};
@@ -145,36 +147,10 @@ ic_status ic_png_probe(const uint8_t *data, size_t size, ic_info *info, char *me
     png_set_read_fn(png, &reader, read_from_memory);
     png_read_info(png, header);
     configure_transforms(png, header, info);
-    png_destroy_read_struct(&png, &header, NULL);
-    return IC_OK;
-}
-
-ic_status ic_png_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t capacity,
-                        ic_info *info, char *message) {
-    memset(info, 0, sizeof *info);
-    if (message) message[0] = '\0';
-    png_reader reader = {data, size, 0, 0, message};
-    char *message_slot = message;
-    png_structp png = create_reader(&message_slot);
-    if (png == NULL) {
-        ic_set_message(message, "out of memory");
-        return IC_NO_MEMORY;
-    }
-    png_infop header = png_create_info_struct(png);
-    if (header == NULL) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        ic_set_message(message, "out of memory");
-        return IC_NO_MEMORY;
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        ic_status status = classify(&reader, message ? message : "");
-        if (message) rewrite_crc_message(message);
+    if (pixels == NULL) {
         png_destroy_read_struct(&png, &header, NULL);
-        return status;
+        return IC_OK;
     }
-    png_set_read_fn(png, &reader, read_from_memory);
-    png_read_info(png, header);
-    configure_transforms(png, header, info);
     int passes = png_set_interlace_handling(png);
     png_read_update_info(png, header);
 
@@ -196,6 +172,19 @@ ic_status ic_png_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &header, NULL);
     return IC_OK;
+}
+
+ic_status ic_png_probe(const uint8_t *data, size_t size, ic_info *info, char *message) {
+    return png_read(data, size, NULL, 0, info, message);
+}
+
+ic_status ic_png_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t capacity,
+                        ic_info *info, char *message) {
+    if (pixels == NULL) {
+        ic_set_message(message, "no pixel buffer");
+        return IC_INVALID;
+    }
+    return png_read(data, size, pixels, capacity, info, message);
 }
 
 ic_status ic_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,

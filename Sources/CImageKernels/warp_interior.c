@@ -163,44 +163,148 @@ static inline __m256 load_pair(const ik_source *s, const uint8_t *p, __m128i spr
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_shuffle_epi8(bytes, spread)));
 }
 
+/* One pixel with the per-pixel AVX2 body: for blocks the gather path cannot take. */
+__attribute__((target("avx2")))
+static void warp_pixel_avx2(const ik_source *s, ik_boundary boundary, float cval, double y, double x, void *out,
+                            ptrdiff_t o, ik_output kind, const uint8_t *table, __m128i spread, int wide) {
+    taps t = pixel_taps(s, boundary, y, x);
+    if (t.outside) {
+        store_pixel(_mm_set1_ps(cval), s->channels, out, o, kind, table, 0);
+        return;
+    }
+    const uint8_t *p = s->pixels + t.p00;
+    __m256 top = _mm256_mul_ps(load_pair(s, p, spread), _mm256_setr_m128(_mm_set1_ps(t.w00), _mm_set1_ps(t.w01)));
+    __m256 bottom = _mm256_mul_ps(load_pair(s, p + s->stride, spread),
+                                  _mm256_setr_m128(_mm_set1_ps(t.w10), _mm_set1_ps(t.w11)));
+    __m256 sum = _mm256_add_ps(top, bottom); /* lanes 0-3: a, lanes 4-7: b */
+    __m128 v = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    store_pixel(v, s->channels, out, o, kind, table, wide);
+}
+
+/* Coordinates, taps and weights of 4 pixels, lane for lane the operations of pixel_taps. */
+__attribute__((target("avx2")))
+static inline void quad_taps(const ik_source *s, ik_boundary boundary, __m256d y, __m256d x, __m128i *iy,
+                             __m128i *ix, __m128 w[4], int *outside) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d ymax = _mm256_set1_pd((double)(s->height - 1)), xmax = _mm256_set1_pd((double)(s->width - 1));
+    *outside = 0;
+    if (boundary == IK_NEAREST) {
+        y = _mm256_min_pd(_mm256_max_pd(y, zero), ymax);
+        x = _mm256_min_pd(_mm256_max_pd(x, zero), xmax);
+    } else if (boundary == IK_CONSTANT) {
+        __m256d in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GE_OQ), _mm256_cmp_pd(y, ymax, _CMP_LE_OQ)),
+                                   _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_GE_OQ), _mm256_cmp_pd(x, xmax, _CMP_LE_OQ)));
+        *outside = ~_mm256_movemask_pd(in) & 0xF;
+        y = _mm256_blendv_pd(zero, y, in); /* lanes outside are never sampled; keep their taps valid */
+        x = _mm256_blendv_pd(zero, x, in);
+    }
+    *iy = _mm_min_epi32(_mm256_cvttpd_epi32(y), _mm_set1_epi32(s->height - 2));
+    *ix = _mm_min_epi32(_mm256_cvttpd_epi32(x), _mm_set1_epi32(s->width - 2));
+    __m256d w0r = _mm256_sub_pd(one, _mm256_sub_pd(y, _mm256_cvtepi32_pd(*iy)));
+    __m256d w0c = _mm256_sub_pd(one, _mm256_sub_pd(x, _mm256_cvtepi32_pd(*ix)));
+    __m256d w1r = _mm256_sub_pd(one, w0r), w1c = _mm256_sub_pd(one, w0c);
+    w[0] = _mm256_cvtpd_ps(_mm256_mul_pd(w0r, w0c));
+    w[1] = _mm256_cvtpd_ps(_mm256_mul_pd(w0r, w1c));
+    w[2] = _mm256_cvtpd_ps(_mm256_mul_pd(w1r, w0c));
+    w[3] = _mm256_cvtpd_ps(_mm256_mul_pd(w1r, w1c));
+}
+
+__attribute__((target("avx2")))
+static inline __m256 channel_floats(__m256i words, int k) {
+    return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(words, 8 * k), _mm256_set1_epi32(0xFF)));
+}
+
+/*
+ * Eight pixels at a time: coordinates and weights in vectors, the four taps of all eight
+ * pixels with one gather each, channels as vectors of eight. Every lane performs exactly the
+ * float operations of the per-pixel paths, so the bytes are the same.
+ */
 __attribute__((target("avx2")))
 static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cval, double row_base,
                              double col_base, double a01, double a11, int c0, int c1, void *out,
                              ptrdiff_t out_step, ik_output kind, const uint8_t *table) {
     int channels = s->channels;
-    ptrdiff_t stride = s->stride;
-    /* Bytes 0-2 (or 0-3) of the left tap and 3-5 (or 4-7) of the right one; -1 gives 0. */
     __m128i spread = channels == 3 ? _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1)
                                    : _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -1, -1, -1, -1, -1, -1, -1, -1);
     /* Writing forward, a pixel's spare 4th byte lands on the next pixel, written right after. */
-    int wide_store = out_step > 0;
-    /* Coordinates step by a01, a11 per pixel: the sum drifts from c*a01 by ~1e-13, far below
-     * what a float weight resolves (runs given as IK_INSIDE keep a 1e-6 margin from the edges). */
-    double y = row_base + (double)c0 * a01, x = col_base + (double)c0 * a11;
-    for (int c = c0; c < c1; c++, y += a01, x += a11) {
-        taps t = pixel_taps(s, boundary, y, x);
-        ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
-        if (t.outside) {
-            store_pixel(_mm_set1_ps(cval), channels, out, o, kind, table, 0);
+    int forward = out_step > 0;
+    /* 32-bit gather offsets; a 3-channel tap on the last row could read a byte past the buffer. */
+    int gather_ok = kind == IK_ROUND && s->size < 0x7FFFFFF0u;
+    const int stride = (int)s->stride;
+    const __m256i last_tap_row = _mm256_set1_epi32(s->height - 2);
+    int c = c0;
+    for (; gather_ok && c + 8 <= c1; c += 8) {
+        __m256d cs_lo = _mm256_add_pd(_mm256_set1_pd((double)c), _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
+        __m256d cs_hi = _mm256_add_pd(cs_lo, _mm256_set1_pd(4.0));
+        __m128i iy_lo, ix_lo, iy_hi, ix_hi;
+        __m128 w_lo[4], w_hi[4];
+        int out_lo, out_hi;
+        quad_taps(s, boundary, _mm256_add_pd(_mm256_mul_pd(cs_lo, _mm256_set1_pd(a01)), _mm256_set1_pd(row_base)),
+                  _mm256_add_pd(_mm256_mul_pd(cs_lo, _mm256_set1_pd(a11)), _mm256_set1_pd(col_base)),
+                  &iy_lo, &ix_lo, w_lo, &out_lo);
+        quad_taps(s, boundary, _mm256_add_pd(_mm256_mul_pd(cs_hi, _mm256_set1_pd(a01)), _mm256_set1_pd(row_base)),
+                  _mm256_add_pd(_mm256_mul_pd(cs_hi, _mm256_set1_pd(a11)), _mm256_set1_pd(col_base)),
+                  &iy_hi, &ix_hi, w_hi, &out_hi);
+        __m256i iy = _mm256_setr_m128i(iy_lo, iy_hi), ix = _mm256_setr_m128i(ix_lo, ix_hi);
+        if (channels == 3 && !_mm256_testz_si256(_mm256_cmpeq_epi32(iy, last_tap_row), _mm256_set1_epi32(-1))) {
+            for (int k = 0; k < 8; k++) {
+                int cc = c + k;
+                warp_pixel_avx2(s, boundary, cval, row_base + (double)cc * a01, col_base + (double)cc * a11, out,
+                                (ptrdiff_t)(cc - c0) * out_step, kind, table, spread, forward && cc + 1 < c1);
+            }
             continue;
         }
-        const uint8_t *p = s->pixels + t.p00;
-        __m256 top = _mm256_mul_ps(load_pair(s, p, spread),
-                                   _mm256_setr_m128(_mm_set1_ps(t.w00), _mm_set1_ps(t.w01)));
-        __m256 bottom = _mm256_mul_ps(load_pair(s, p + stride, spread),
-                                      _mm256_setr_m128(_mm_set1_ps(t.w10), _mm_set1_ps(t.w11)));
-        __m256 sum = _mm256_add_ps(top, bottom); /* lanes 0-3: a, lanes 4-7: b */
-        __m128 v = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-        store_pixel(v, channels, out, o, kind, table, wide_store && c + 1 < c1);
+        int outside = out_lo | (out_hi << 4);
+        __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32(stride)),
+                                       _mm256_mullo_epi32(ix, _mm256_set1_epi32(channels)));
+        const int *base = (const int *)s->pixels;
+        __m256i g00 = _mm256_i32gather_epi32(base, off, 1);
+        __m256i g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(channels)), 1);
+        __m256i g10 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride)), 1);
+        __m256i g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride + channels)), 1);
+        __m256 w00 = _mm256_setr_m128(w_lo[0], w_hi[0]), w01 = _mm256_setr_m128(w_lo[1], w_hi[1]);
+        __m256 w10 = _mm256_setr_m128(w_lo[2], w_hi[2]), w11 = _mm256_setr_m128(w_lo[3], w_hi[3]);
+        __m256i words = _mm256_setzero_si256();
+        for (int k = 0; k < channels; k++) {
+            __m256 a = _mm256_add_ps(_mm256_mul_ps(channel_floats(g00, k), w00), _mm256_mul_ps(channel_floats(g10, k), w10));
+            __m256 b = _mm256_add_ps(_mm256_mul_ps(channel_floats(g01, k), w01), _mm256_mul_ps(channel_floats(g11, k), w11));
+            __m256 t = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(a, b), _mm256_setzero_ps()), _mm256_set1_ps(255.0f));
+            words = _mm256_or_si256(words, _mm256_slli_epi32(_mm256_cvtps_epi32(t), 8 * k)); /* half to even */
+        }
+        uint32_t packed[8];
+        _mm256_storeu_si256((__m256i *)packed, words);
+        if (outside) {
+            uint32_t fill = 0;
+            for (int k = 0; k < channels; k++) fill |= (uint32_t)round_byte(cval) << (8 * k);
+            for (int k = 0; k < 8; k++) if (outside & (1 << k)) packed[k] = fill;
+        }
+        for (int k = 0; k < 8; k++) {
+            uint8_t *p = (uint8_t *)out + (ptrdiff_t)(c + k - c0) * out_step;
+            if (channels == 4 || (forward && c + k + 1 < c1)) {
+                memcpy(p, &packed[k], 4);
+            } else {
+                p[0] = (uint8_t)packed[k];
+                p[1] = (uint8_t)(packed[k] >> 8);
+                p[2] = (uint8_t)(packed[k] >> 16);
+            }
+        }
+    }
+    for (; c < c1; c++) {
+        warp_pixel_avx2(s, boundary, cval, row_base + (double)c * a01, col_base + (double)c * a11, out,
+                        (ptrdiff_t)(c - c0) * out_step, kind, table, spread, forward && c + 1 < c1);
     }
 }
+
+static volatile int force_portable = 0;
+
+void ik_force_portable(int on) { force_portable = on; }
 
 void ik_warp_row(const ik_source *source, ik_boundary boundary, float cval, double row_base, double col_base,
                  double a01, double a11, int c0, int c1, void *out, ptrdiff_t out_step, ik_output kind,
                  const uint8_t *table) {
     if (source->channels == 1) {
         warp_grey(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, kind, table);
-    } else if (__builtin_cpu_supports("avx2")) {
+    } else if (!force_portable && __builtin_cpu_supports("avx2")) {
         warp_colour_avx2(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, kind, table);
     } else {
         warp_colour_sse2(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, kind, table);

@@ -68,6 +68,12 @@ public struct AffineSampler {
         self.wrapPeriodN = wrapPeriodN
     }
 
+    /// Makes the kernels use their portable SSE2 code even where AVX2 exists (for tests: both
+    /// must give identical bytes).
+    public static func forcePortableKernels(_ on: Bool) {
+        ik_force_portable(on ? 1 : 0)
+    }
+
     /// Warps `source` (8-bit, `channels` interleaved) into a same-sized output through `sink`.
     public func warp<Sink: SampleSink>(
         _ source: UnsafeBufferPointer<UInt8>, width: Int, height: Int, channels: Int, into sink: inout Sink

@@ -40,4 +40,7 @@ void ik_warp_row(const ik_source *source, ik_boundary boundary, float cval,
                  double row_base, double col_base, double a01, double a11, int c0, int c1,
                  void *out, ptrdiff_t out_step, ik_output kind, const uint8_t *table);
 
+/* Tests: nonzero makes every kernel take its portable SSE2 path, to check both give the same bytes. */
+void ik_force_portable(int on);
+
 #endif

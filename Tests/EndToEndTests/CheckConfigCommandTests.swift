@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `augmentd check-config`: valid files print the effective configuration (which is itself a
+/// valid file); invalid ones are refused with the file, the key and what is allowed.
+struct CheckConfigCommandTests {
+    @Test func printsTheEffectiveConfigurationWithDefaults() throws {
+        let dir = try TemporaryDirectory("check-config")
+        try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
+        let config = """
+            [profiles.cifar]
+            rotation_range = 20
+            zoom_range = 0.2
+            contrast_stretching = true
+
+            [[watch]]
+            inbox = "\(dir.file("inbox").path)"
+            profile = "cifar"
+            """
+        try Data(config.utf8).write(to: dir.file("a.toml"))
+        let result = try AugmentdBinary.run(["check-config", dir.file("a.toml").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        for line in ["max_pixels = 64000000", "rescan_interval = \"5m\"", "variants = 8", "zoom_range = [0.8, 1.2]",
+                     "contrast_stretching = 0.5", "geometry = \"centered\"", "val_fraction = 0.1", "on_success = \"move\""] {
+            #expect(result.stdout.contains(line), "missing \(line)")
+        }
+        // The printed configuration is a valid configuration file with the same meaning.
+        try Data(result.stdout.utf8).write(to: dir.file("effective.toml"))
+        let again = try AugmentdBinary.run(["check-config", dir.file("effective.toml").path])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.split(separator: "\n").dropFirst() == result.stdout.split(separator: "\n").dropFirst())
+    }
+
+    @Test func refusesAMissingInboxByKey() throws {
+        let dir = try TemporaryDirectory("check-config")
+        try Data("[profiles.a]\n[[watch]]\ninbox = \"\(dir.file("nope").path)\"\nprofile = \"a\"\n".utf8)
+            .write(to: dir.file("b.toml"))
+        let result = try AugmentdBinary.run(["check-config", dir.file("b.toml").path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("b.toml: watch[0].inbox: folder does not exist"))
+    }
+
+    @Test func refusesAnUnreadableFile() throws {
+        let result = try AugmentdBinary.run(["check-config", "/nonexistent/augmentd.toml"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/nonexistent/augmentd.toml: cannot read the file"))
+    }
+}
