@@ -5,6 +5,7 @@
 
 #include <emmintrin.h>
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -59,6 +60,106 @@ static inline uint8_t trunc_byte(float v) {
     return (uint8_t)v;
 }
 
+/* ---- scipy's boundary arithmetic (ni_interpolation.c, v1.17.1), for samples outside [0, n-1] ---- */
+
+/* map_coordinate for reflect, wrap (period n-1) and grid-wrap (period n); mirror for tap remapping. */
+static double map_coordinate(double in, int n, ik_boundary mode) {
+    double len = (double)n;
+    if (n <= 1) return 0.0;
+    if (mode == IK_GRID_WRAP) {
+        double r = fmod(in, len);
+        if (r < 0) r += len;
+        return r >= len ? 0.0 : r;
+    }
+    if (in < 0) {
+        if (mode == IK_REFLECT) {
+            double sz2 = 2.0 * len;
+            if (in < -sz2) in = sz2 * (double)(long)(-in / sz2) + in;
+            if (in < -len) return in + sz2;
+            return (in > -1e-15 ? 1e-15 : -in) - 1.0;
+        }
+        /* wrap */
+        double sz = len - 1.0;
+        return in + sz * ((double)(long)(-in / sz) + 1.0);
+    }
+    if (in > len - 1.0) {
+        if (mode == IK_REFLECT) {
+            double sz2 = 2.0 * len;
+            if (in >= sz2) in -= sz2 * (double)(long)(in / sz2); /* below sz2 the quotient truncates to 0 */
+            return in >= len ? sz2 - in - 1.0 : in;
+        }
+        double sz = len - 1.0;
+        return in - sz * (double)(long)(in / sz);
+    }
+    return in;
+}
+
+static long mirror_index(long i, int n) {
+    if (n <= 1) return 0;
+    double in = (double)i, len = (double)n, sz2 = 2.0 * len - 2.0;
+    if (in < 0) {
+        in = sz2 * (double)(long)(-in / sz2) + in;
+        return (long)(in <= 1.0 - len ? in + sz2 : -in);
+    }
+    if (in > len - 1.0) {
+        in -= sz2 * (double)(long)(in / sz2);
+        return (long)(in >= len ? sz2 - in : in);
+    }
+    return i;
+}
+
+/* An out-of-range tap index, remapped with scipy's spline boundary mode for order 1. */
+static long remap_tap(long i, int n, ik_boundary mode) {
+    if (i >= 0 && i < n) return i;
+    if (n <= 1) return 0;
+    switch (mode) {
+    case IK_REFLECT: return (long)map_coordinate((double)i, n, IK_REFLECT);
+    case IK_GRID_WRAP: {
+        long r = i % n;
+        return r < 0 ? r + n : r;
+    }
+    default: return mirror_index(i, n); /* wrap (and constant) use mirror */
+    }
+}
+
+static void axis_taps(double cc, int n, ik_boundary mode, long *i0, long *i1, double *w0, double *w1) {
+    cc = map_coordinate(cc, n, mode);
+    double start = floor(cc);
+    *w0 = 1.0 - (cc - start);
+    *w1 = 1.0 - *w0;
+    long s = start < -2.0 ? -2 : (start > (double)n + 1.0 ? n + 1 : (long)start);
+    *i0 = s;
+    *i1 = s + 1;
+    if (*i0 < 0 || *i1 >= n) {
+        *i0 = remap_tap(*i0, n, mode);
+        *i1 = remap_tap(*i1, n, mode);
+    }
+}
+
+/* A reflect/wrap sample with any coordinate outside [0, n-1]: scipy's exact double arithmetic. */
+static void border_sample(const ik_source *s, ik_boundary mode, double y, double x, float values[4]) {
+    long r0, r1, q0, q1;
+    double wr0, wr1, wc0, wc1;
+    axis_taps(y, s->height, mode, &r0, &r1, &wr0, &wr1);
+    axis_taps(x, s->width, mode, &q0, &q1, &wc0, &wc1);
+    int ch = s->channels;
+    const uint8_t *p00 = s->pixels + r0 * s->stride + q0 * ch, *p01 = s->pixels + r0 * s->stride + q1 * ch;
+    const uint8_t *p10 = s->pixels + r1 * s->stride + q0 * ch, *p11 = s->pixels + r1 * s->stride + q1 * ch;
+    for (int k = 0; k < ch; k++) {
+        double t = (double)p00[k] * wr0 * wc0;
+        t += (double)p01[k] * wr0 * wc1;
+        t += (double)p10[k] * wr1 * wc0;
+        t += (double)p11[k] * wr1 * wc1;
+        values[k] = (float)t;
+    }
+}
+
+/* Whether a sample needs scipy's boundary mapping (reflect and wrap only). */
+static inline int needs_mapping(const ik_source *s, ik_boundary mode, double y, double x) {
+    if (mode != IK_REFLECT && mode != IK_WRAP && mode != IK_GRID_WRAP) return 0;
+    return !(y >= 0.0 && y <= (double)(s->height - 1) && x >= 0.0 && x <= (double)(s->width - 1));
+}
+
 static inline void emit(float v, int k, int channels, void *out, ptrdiff_t o, ik_output kind, const uint8_t *table) {
     uint8_t *out8 = (uint8_t *)out + o;
     switch (kind) {
@@ -85,8 +186,15 @@ static void warp_grey(const ik_source *s, ik_boundary boundary, float cval, doub
                       const uint8_t *table) {
     ptrdiff_t stride = s->stride;
     for (int c = c0; c < c1; c++) {
-        taps t = pixel_taps(s, boundary, row_base + (double)c * a01, col_base + (double)c * a11);
+        double y = row_base + (double)c * a01, x = col_base + (double)c * a11;
         ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
+        if (needs_mapping(s, boundary, y, x)) {
+            float values[4];
+            border_sample(s, boundary, y, x, values);
+            emit(values[0], 0, 1, out, o, kind, table);
+            continue;
+        }
+        taps t = pixel_taps(s, boundary, y, x);
         if (t.outside) {
             emit(cval, 0, 1, out, o, kind, table);
             continue;
@@ -135,8 +243,15 @@ static void warp_colour_sse2(const ik_source *s, ik_boundary boundary, float cva
     ptrdiff_t stride = s->stride;
     unsigned shift = (unsigned)channels * 8;
     for (int c = c0; c < c1; c++) {
-        taps t = pixel_taps(s, boundary, row_base + (double)c * a01, col_base + (double)c * a11);
+        double y = row_base + (double)c * a01, x = col_base + (double)c * a11;
         ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
+        if (needs_mapping(s, boundary, y, x)) {
+            float values[4] = {0, 0, 0, 0};
+            border_sample(s, boundary, y, x, values);
+            store_pixel(_mm_loadu_ps(values), channels, out, o, kind, table, 0);
+            continue;
+        }
+        taps t = pixel_taps(s, boundary, y, x);
         if (t.outside) {
             store_pixel(_mm_set1_ps(cval), channels, out, o, kind, table, 0);
             continue;
@@ -167,6 +282,12 @@ static inline __m256 load_pair(const ik_source *s, const uint8_t *p, __m128i spr
 __attribute__((target("avx2")))
 static void warp_pixel_avx2(const ik_source *s, ik_boundary boundary, float cval, double y, double x, void *out,
                             ptrdiff_t o, ik_output kind, const uint8_t *table, __m128i spread, int wide) {
+    if (needs_mapping(s, boundary, y, x)) {
+        float values[4] = {0, 0, 0, 0};
+        border_sample(s, boundary, y, x, values);
+        store_pixel(_mm_loadu_ps(values), s->channels, out, o, kind, table, 0);
+        return;
+    }
     taps t = pixel_taps(s, boundary, y, x);
     if (t.outside) {
         store_pixel(_mm_set1_ps(cval), s->channels, out, o, kind, table, 0);
@@ -191,7 +312,8 @@ static inline void quad_taps(const ik_source *s, ik_boundary boundary, __m256d y
     if (boundary == IK_NEAREST) {
         y = _mm256_min_pd(_mm256_max_pd(y, zero), ymax);
         x = _mm256_min_pd(_mm256_max_pd(x, zero), xmax);
-    } else if (boundary == IK_CONSTANT) {
+    } else if (boundary != IK_INSIDE) {
+        /* constant: lanes outside are cval; reflect/wrap: lanes outside take scipy's mapping */
         __m256d in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y, zero, _CMP_GE_OQ), _mm256_cmp_pd(y, ymax, _CMP_LE_OQ)),
                                    _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_GE_OQ), _mm256_cmp_pd(x, xmax, _CMP_LE_OQ)));
         *outside = ~_mm256_movemask_pd(in) & 0xF;
@@ -273,10 +395,20 @@ static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cva
         }
         uint32_t packed[8];
         _mm256_storeu_si256((__m256i *)packed, words);
-        if (outside) {
+        if (outside && boundary == IK_CONSTANT) {
             uint32_t fill = 0;
             for (int k = 0; k < channels; k++) fill |= (uint32_t)round_byte(cval) << (8 * k);
             for (int k = 0; k < 8; k++) if (outside & (1 << k)) packed[k] = fill;
+        } else if (outside) {
+            for (int k = 0; k < 8; k++) {
+                if (!(outside & (1 << k))) continue;
+                int cc = c + k;
+                float values[4] = {0, 0, 0, 0};
+                border_sample(s, boundary, row_base + (double)cc * a01, col_base + (double)cc * a11, values);
+                uint32_t word = 0;
+                for (int q = 0; q < channels; q++) word |= (uint32_t)round_byte(values[q]) << (8 * q);
+                packed[k] = word;
+            }
         }
         for (int k = 0; k < 8; k++) {
             uint8_t *p = (uint8_t *)out + (ptrdiff_t)(c + k - c0) * out_step;

@@ -95,6 +95,12 @@ public struct AffineSampler {
         let channels = C.count
         let rowLimit = Double(height - 1), colLimit = Double(width - 1)
         let rowStride = width * channels
+        let boundary: ik_boundary = switch fillMode {
+        case .nearest: IK_NEAREST
+        case .constant: IK_CONSTANT
+        case .reflect: IK_REFLECT
+        case .wrap: wrapPeriodN ? IK_GRID_WRAP : IK_WRAP
+        }
         let source = ik_source(pixels: src, stride: rowStride, width: Int32(width), height: Int32(height),
                                channels: Int32(channels), size: sourceBuffer.count)
         for r in 0..<height {
@@ -103,12 +109,9 @@ public struct AffineSampler {
             let colBase = m.b1 + Double(r) * m.a10
             let outStep = flipHorizontal ? -channels : channels
             let firstOut = (outRow * width + (flipHorizontal ? width - 1 : 0)) * channels
-            // nearest and constant are exact in the kernel for the whole row; reflect and wrap
-            // send it the run of pixels whose taps are all inside, and map the rest here.
-            let kernelBoundary: ik_boundary? = width < 2 || height < 2 ? nil
-                : (fillMode == .nearest ? IK_NEAREST : (fillMode == .constant ? IK_CONSTANT : nil))
-            let run = kernelBoundary != nil ? 0..<width
-                : interiorRun(rowBase: rowBase, colBase: colBase, width: width, height: height)
+            // Images of at least 2×2 go through the kernel whole; a single row or column here.
+            let kernelBoundary = width >= 2 && height >= 2 ? boundary : nil
+            let run = kernelBoundary != nil ? 0..<width : 0..<0
             func pixel(_ c: Int) {
                 let outIndex = firstOut &+ c &* outStep
                 let cd = Double(c)
@@ -142,36 +145,6 @@ public struct AffineSampler {
             }
             for c in run.upperBound..<width { pixel(c) }
         }
-    }
-
-    /// The output columns of a row whose four taps lie inside the source with a safety margin,
-    /// so rounding in the kernel's coordinates cannot step outside.
-    func interiorRun(rowBase: Double, colBase: Double, width: Int, height: Int) -> Range<Int> {
-        let margin = 1e-6
-        let rowHigh = Double(height - 1) - margin
-        let colHigh = Double(width - 1) - margin
-        var low = 0.0, high = Double(width - 1)
-        func clip(_ base: Double, _ slope: Double, _ lo: Double, _ hi: Double) {
-            if slope == 0 {
-                if !(base >= lo && base <= hi) { (low, high) = (1, 0) }
-                return
-            }
-            let a = (lo - base) / slope, b = (hi - base) / slope
-            low = max(low, min(a, b).rounded(.up))
-            high = min(high, max(a, b).rounded(.down))
-        }
-        clip(rowBase, matrix.a01, margin, rowHigh)
-        clip(colBase, matrix.a11, margin, colHigh)
-        guard low <= high, low.isFinite, high.isFinite else { return 0..<0 }
-        var start = Int(low), end = Int(high)
-        func inside(_ c: Int) -> Bool {
-            let y = rowBase + Double(c) * matrix.a01, x = colBase + Double(c) * matrix.a11
-            return y >= margin && y <= rowHigh && x >= margin && x <= colHigh
-        }
-        // The division above can be off by one at either end: shrink until both ends qualify.
-        while start <= end && !inside(start) { start += 1 }
-        while end >= start && !inside(end) { end -= 1 }
-        return start <= end ? start..<(end + 1) : 0..<0
     }
 
     /// A sample near or beyond the border: scipy's coordinate mapping and tap remapping.

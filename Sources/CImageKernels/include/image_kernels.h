@@ -19,7 +19,10 @@ typedef enum {
 typedef enum {
     IK_INSIDE = 0,   /* the caller guarantees every tap is inside the source */
     IK_NEAREST,      /* scipy "nearest": coordinates clamped to [0, n-1] (exactly equivalent) */
-    IK_CONSTANT      /* scipy "constant" at order 1: outside [0, n-1] the sample is cval */
+    IK_CONSTANT,     /* scipy "constant" at order 1: outside [0, n-1] the sample is cval */
+    IK_REFLECT,      /* scipy "reflect" (half-sample symmetric) */
+    IK_WRAP,         /* scipy "wrap": period n-1, as Keras gets it */
+    IK_GRID_WRAP     /* scipy "grid-wrap": period n (the centered geometry's wrap) */
 } ik_boundary;
 
 typedef struct {
