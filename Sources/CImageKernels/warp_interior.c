@@ -353,7 +353,7 @@ static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cva
     /* 32-bit gather offsets; a 3-channel tap on the last row could read a byte past the buffer. */
     int gather_ok = kind == IK_ROUND && s->size < 0x7FFFFFF0u;
     const int stride = (int)s->stride;
-    const __m256i last_tap_row = _mm256_set1_epi32(s->height - 2);
+    const __m256i last_tap_row = _mm256_set1_epi32(s->height - 2), last_tap_col = _mm256_set1_epi32(s->width - 2);
     int c = c0;
     for (; gather_ok && c + 8 <= c1; c += 8) {
         __m256d cs_lo = _mm256_add_pd(_mm256_set1_pd((double)c), _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
@@ -368,7 +368,10 @@ static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cva
                   _mm256_add_pd(_mm256_mul_pd(cs_hi, _mm256_set1_pd(a11)), _mm256_set1_pd(col_base)),
                   &iy_hi, &ix_hi, w_hi, &out_hi);
         __m256i iy = _mm256_setr_m128i(iy_lo, iy_hi), ix = _mm256_setr_m128i(ix_lo, ix_hi);
-        if (channels == 3 && !_mm256_testz_si256(_mm256_cmpeq_epi32(iy, last_tap_row), _mm256_set1_epi32(-1))) {
+        /* A 4-byte read of the buffer's very last pixel (bottom-right tap) would pass its end. */
+        if (channels == 3 && !_mm256_testz_si256(_mm256_and_si256(_mm256_cmpeq_epi32(iy, last_tap_row),
+                                                                  _mm256_cmpeq_epi32(ix, last_tap_col)),
+                                                 _mm256_set1_epi32(-1))) {
             for (int k = 0; k < 8; k++) {
                 int cc = c + k;
                 warp_pixel_avx2(s, boundary, cval, row_base + (double)cc * a01, col_base + (double)cc * a11, out,
