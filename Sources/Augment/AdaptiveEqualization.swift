@@ -16,25 +16,33 @@ public enum AdaptiveEqualization {
         let kernel = kernelSize.map { (max($0.rows, 1), max($0.cols, 1)) } ?? (max(height / 8, 1), max(width / 8, 1))
 
         // The 8-bit intensity CLAHE works on: grey, or V = max(R, G, B).
-        var intensity = [UInt8](repeating: 0, count: width * height)
-        image.pixels.withUnsafeBufferPointer { px in
-            for i in 0..<(width * height) {
-                if isColour {
-                    let p = i * channels
-                    intensity[i] = max(px[p], px[p + 1], px[p + 2])
-                } else {
-                    intensity[i] = px[i]
+        let count = width * height
+        let intensity = isColour
+            ? [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                image.pixels.withUnsafeBufferPointer { px in
+                    for i in 0..<count {
+                        let p = i &* channels
+                        out[i] = max(px[p], px[p &+ 1], px[p &+ 2])
+                    }
                 }
+                initialized = count
             }
-        }
+            : image.pixels
 
         // img_as_uint, then the 14-bit stretch, then the bin: all functions of the 8-bit value.
         let u16: [Int] = (0..<256).map { v in
             isColour ? Int((Double(v) * (1.0 / 255) * 65535).rounded(.toNearestOrEven)) : v * 257
         }
-        var present = [Bool](repeating: false, count: 256)
-        for v in intensity { present[Int(v)] = true }
-        let imin = u16[present.firstIndex(of: true)!], imax = u16[present.lastIndex(of: true)!]
+        // u16 rises with the 8-bit value, so its extremes are those of the 8-bit extremes.
+        let (low8, high8) = intensity.withUnsafeBufferPointer { p in
+            var lo: UInt8 = 255, hi: UInt8 = 0
+            for i in 0..<p.count {
+                lo = min(lo, p[i])
+                hi = max(hi, p[i])
+            }
+            return (Int(lo), Int(hi))
+        }
+        let imin = u16[low8], imax = u16[high8]
         let binSize = 1 + grayLevels / nbins
         let binOf: [UInt16] = (0..<256).map { v in
             let w: Double = imin != imax
@@ -48,10 +56,13 @@ public enum AdaptiveEqualization {
                                    binOf: binOf, nbins: nbins, clipLimit: clipLimit).blend()
 
         // Final rescale of the uint16 result to [0, 1], as a table over the 14-bit values.
-        var lo = Int.max, hi = Int.min
-        for v in equalized {
-            lo = min(lo, Int(v))
-            hi = max(hi, Int(v))
+        let (lo, hi) = equalized.withUnsafeBufferPointer { p in
+            var lo = UInt16.max, hi = UInt16.min
+            for i in 0..<p.count {
+                lo = min(lo, p[i])
+                hi = max(hi, p[i])
+            }
+            return (Int(lo), Int(hi))
         }
         let scaled: [Double] = (0...max(hi, 0)).map { x in
             let unit = lo != hi ? (Double(x) - Double(lo)) / Double(hi - lo) : min(max(Double(x), 0), 1)
@@ -107,7 +118,14 @@ struct ClaheTiles {
         self.height = height
         (kr, kc) = kernel
         self.nbins = nbins
-        bins = intensity.map { binOf[Int($0)] }
+        bins = binOf.withUnsafeBufferPointer { table in
+            [UInt16](unsafeUninitializedCapacity: intensity.count) { out, initialized in
+                intensity.withUnsafeBufferPointer { v in
+                    for i in 0..<v.count { out[i] = table[Int(v[i])] }
+                }
+                initialized = intensity.count
+            }
+        }
         padR = kr / 2
         padC = kc / 2
         let paddedR = height + padR + (kr - height % kr) % kr + (kr + 1) / 2
@@ -206,6 +224,10 @@ struct ClaheTiles {
             colTile0[x] = min(max(bj - 1, 0), tilesC - 1)
             colTile1[x] = min(max(bj, 0), tilesC - 1)
         }
+        let tile0 = colTile0, tile1 = colTile1, fracs = colFrac
+        tile0.withUnsafeBufferPointer { colTile0 in
+        tile1.withUnsafeBufferPointer { colTile1 in
+        fracs.withUnsafeBufferPointer { colFrac in
         maps.withUnsafeBufferPointer { lut in
             bins.withUnsafeBufferPointer { bp in
                 out.withUnsafeMutableBufferPointer { dst in
@@ -227,11 +249,14 @@ struct ClaheTiles {
                             acc = acc + Float(Double(lut[t01]) * (fc * (1 - fr)))
                             acc = acc + Float(Double(lut[t10]) * ((1 - fc) * fr))
                             acc = acc + Float(Double(lut[t11]) * (fc * fr))
-                            dst[y * width + x] = UInt16(acc)
+                            dst[y &* width &+ x] = UInt16(acc)
                         }
                     }
                 }
             }
+        }
+        }
+        }
         }
         return out
     }

@@ -28,6 +28,7 @@ public enum Quantize {
     @inline(__always)
     public static func roundHalfEven(_ value: Double) -> UInt8 {
         let clipped = min(max(value, 0), 255)
-        return UInt8((clipped + 4_503_599_627_370_496) - 4_503_599_627_370_496)
+        // 2^52: the integer lands in the low mantissa bits, rounded half to even.
+        return UInt8(truncatingIfNeeded: (clipped + 4_503_599_627_370_496).bitPattern)
     }
 }
