@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Every libpng/libjpeg call; setjmp/longjmp never leave this C target.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Hashing", "LinuxSystem"]),
         // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // The SQLite ledger: schema, migrations, one transaction per invariant.
+        .target(name: "Ledger", dependencies: ["CSQLite"]),
         .target(name: "CLinuxExtras"),
         .target(name: "LinuxSystem", dependencies: ["CLinuxExtras"]),
         .target(
@@ -56,6 +59,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Codecs", "Hashing"], path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Augment", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Codecs", "TestSupport"]),
     ]

@@ -1,0 +1,231 @@
+import Foundation
+import Synchronization
+
+/// Where an original is in its life.
+public enum OriginalStatus: String, Sendable, Codable {
+    /// Claimed: variants may be partly written. Redone (deterministically) after a crash.
+    case processing
+    /// Variants durable, original in place: the invariant "row says done" holds.
+    case done
+}
+
+/// What the ledger knows about one original (one distinct content hash).
+public struct OriginalRecord: Sendable, Equatable {
+    public let id: Int64
+    public let hash: String
+    public let label: String
+    public let split: String
+    public let sourceName: String
+    public let inbox: String
+    public let profile: String
+    public let profileHash: String
+    public let status: OriginalStatus
+    public let originalPath: String?
+    public let createdAt: Double
+    public let updatedAt: Double
+}
+
+/// One written variant, with its drawn parameters (JSON) for the record.
+public struct VariantRecord: Sendable, Equatable {
+    public let index: Int
+    public let path: String
+    public let format: String
+    public let parametersJSON: String
+
+    public init(index: Int, path: String, format: String, parametersJSON: String) {
+        self.index = index
+        self.path = path
+        self.format = format
+        self.parametersJSON = parametersJSON
+    }
+}
+
+/// Things that happened to files that did not become (new) originals.
+public enum EventKind: String, Sendable, CaseIterable {
+    case failed            // moved to .failed with a reason
+    case duplicate         // the same bytes are already in the dataset
+    case labelConflict = "label_conflict"  // the same bytes arrived under another label
+    case refused           // a symlink, FIFO, device or folder: left alone
+}
+
+/// The SQLite ledger in `state_dir` (WAL): every original, its variants, and every failure,
+/// duplicate and refusal. One connection for the process's life, used by one caller at a time;
+/// one transaction per invariant.
+public final class Ledger: Sendable {
+    private let connection: Mutex<SQLiteConnection>
+    public let path: String
+
+    public init(path: String) throws(LedgerError) {
+        self.path = path
+        let db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        try Migrations.apply(db)
+        connection = Mutex(db)
+    }
+
+    private func withConnection<T: Sendable>(_ body: (SQLiteConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try connection.withLock { (db: inout SQLiteConnection) throws(LedgerError) -> T in try body(db) }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: all of it is recorded, or none.
+    private func transaction<T>(_ db: SQLiteConnection, _ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try db.execute("COMMIT")
+            return result
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private static let originalColumns =
+        "id, hash, label, split, source_name, inbox, profile, profile_hash, status, original_path, created_at, updated_at"
+
+    private static func original(_ row: Row) -> OriginalRecord {
+        OriginalRecord(
+            id: row.int(0), hash: row.text(1), label: row.text(2), split: row.text(3), sourceName: row.text(4),
+            inbox: row.text(5), profile: row.text(6), profileHash: row.text(7),
+            status: OriginalStatus(rawValue: row.text(8)) ?? .processing, originalPath: row.optionalText(9),
+            createdAt: row.double(10), updatedAt: row.double(11))
+    }
+
+    /// The original with this content hash, if any.
+    public func original(hash: String) throws(LedgerError) -> OriginalRecord? {
+        try withConnection { db throws(LedgerError) in
+            var found: OriginalRecord?
+            try db.query("SELECT \(Self.originalColumns) FROM originals WHERE hash = ?", [.text(hash)]) { row in
+                found = Self.original(row)
+            }
+            return found
+        }
+    }
+
+    /// Claims a new original (status `processing`) before any of its files is written, so a
+    /// crash leaves a record of what to redo. Returns the existing record when the hash is known.
+    public func claim(hash: String, label: String, split: String, sourceName: String, inbox: String,
+                      profile: String, profileHash: String, now: Double = Date().timeIntervalSince1970)
+        throws(LedgerError) -> (record: OriginalRecord, isNew: Bool)
+    {
+        try withConnection { db throws(LedgerError) in
+            try transaction(db) { () throws(LedgerError) -> (OriginalRecord, Bool) in
+                var existing: OriginalRecord?
+                try db.query("SELECT \(Self.originalColumns) FROM originals WHERE hash = ?", [.text(hash)]) { row in
+                    existing = Self.original(row)
+                }
+                if let existing { return (existing, false) }
+                try db.query("""
+                    INSERT INTO originals (hash, label, split, source_name, inbox, profile, profile_hash, status,
+                                           created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?)
+                    """, [.text(hash), .text(label), .text(split), .text(sourceName), .text(inbox), .text(profile),
+                          .text(profileHash), .real(now), .real(now)])
+                let record = OriginalRecord(
+                    id: db.lastInsertID, hash: hash, label: label, split: split, sourceName: sourceName, inbox: inbox,
+                    profile: profile, profileHash: profileHash, status: .processing, originalPath: nil,
+                    createdAt: now, updatedAt: now)
+                return (record, true)
+            }
+        }
+    }
+
+    /// Marks an original done together with its variants, in one transaction: called only after
+    /// every file is durable.
+    public func complete(id: Int64, originalPath: String, variants: [VariantRecord],
+                         now: Double = Date().timeIntervalSince1970) throws(LedgerError) {
+        try withConnection { db throws(LedgerError) in
+            try transaction(db) { () throws(LedgerError) in
+                try db.query("DELETE FROM variants WHERE original_id = ?", [.integer(id)])
+                for v in variants {
+                    try db.query("INSERT INTO variants (original_id, k, path, format, parameters) VALUES (?, ?, ?, ?, ?)",
+                                 [.integer(id), .integer(Int64(v.index)), .text(v.path), .text(v.format),
+                                  .text(v.parametersJSON)])
+                }
+                try db.query("UPDATE originals SET status = 'done', original_path = ?, updated_at = ? WHERE id = ?",
+                             [.text(originalPath), .real(now), .integer(id)])
+                if db.changes != 1 {
+                    throw LedgerError(operation: "complete", message: "no original with id \(id)", code: 0)
+                }
+            }
+        }
+    }
+
+    /// Originals claimed but not completed: the work a restart must redo.
+    public func unfinished() throws(LedgerError) -> [OriginalRecord] {
+        try withConnection { db throws(LedgerError) in
+            var out = [OriginalRecord]()
+            try db.query("SELECT \(Self.originalColumns) FROM originals WHERE status = 'processing' ORDER BY id") {
+                out.append(Self.original($0))
+            }
+            return out
+        }
+    }
+
+    /// The variants recorded for an original, by index.
+    public func variants(of id: Int64) throws(LedgerError) -> [VariantRecord] {
+        try withConnection { db throws(LedgerError) in
+            var out = [VariantRecord]()
+            try db.query("SELECT k, path, format, parameters FROM variants WHERE original_id = ? ORDER BY k",
+                         [.integer(id)]) { row in
+                out.append(VariantRecord(index: Int(row.int(0)), path: row.text(1), format: row.text(2),
+                                         parametersJSON: row.text(3)))
+            }
+            return out
+        }
+    }
+
+    /// Records a failure, duplicate, label conflict or refusal.
+    public func record(_ kind: EventKind, inbox: String, path: String, hash: String? = nil, label: String? = nil,
+                       reason: String, now: Double = Date().timeIntervalSince1970) throws(LedgerError) {
+        try withConnection { db throws(LedgerError) in
+            try db.query("INSERT INTO events (at, kind, inbox, path, hash, label, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [.real(now), .text(kind.rawValue), .text(inbox), .text(path), .optional(hash),
+                          .optional(label), .text(reason)])
+        }
+    }
+
+    /// Per (inbox, label): originals done and pending, variants, and events by kind, with the last error.
+    public func summary() throws(LedgerError) -> [LedgerSummary] {
+        try withConnection { db throws(LedgerError) in
+            var rows: [String: LedgerSummary] = [:]
+            func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
+            try db.query("""
+                SELECT inbox, label, SUM(status = 'done'), SUM(status = 'processing'),
+                       (SELECT COUNT(*) FROM variants v JOIN originals o2 ON v.original_id = o2.id
+                        WHERE o2.inbox = o.inbox AND o2.label = o.label)
+                FROM originals o GROUP BY inbox, label
+                """) { row in
+                var s = LedgerSummary(inbox: row.text(0), label: row.text(1))
+                s.originals = Int(row.int(2))
+                s.pending = Int(row.int(3))
+                s.variants = Int(row.int(4))
+                rows[key(s.inbox, s.label)] = s
+            }
+            try db.query("""
+                SELECT inbox, COALESCE(label, ''), kind, COUNT(*),
+                       (SELECT reason FROM events e2 WHERE e2.inbox = e.inbox AND COALESCE(e2.label, '') = COALESCE(e.label, '')
+                        AND e2.kind = 'failed' ORDER BY e2.id DESC LIMIT 1)
+                FROM events e GROUP BY inbox, COALESCE(label, ''), kind
+                """) { row in
+                let k = key(row.text(0), row.text(1))
+                var s = rows[k] ?? LedgerSummary(inbox: row.text(0), label: row.text(1))
+                s.events[EventKind(rawValue: row.text(2)) ?? .failed, default: 0] += Int(row.int(3))
+                if let last = row.optionalText(4) { s.lastError = last }
+                rows[k] = s
+            }
+            return rows.values.sorted { ($0.inbox, $0.label) < ($1.inbox, $1.label) }
+        }
+    }
+}
+
+/// Counts for `augmentd status`.
+public struct LedgerSummary: Sendable, Equatable {
+    public let inbox: String
+    public let label: String
+    public var originals = 0
+    public var pending = 0
+    public var variants = 0
+    public var events: [EventKind: Int] = [:]
+    public var lastError: String? = nil
+}

@@ -1,0 +1,67 @@
+/// Named, forward-only schema migrations; `PRAGMA user_version` counts those applied.
+enum Migrations {
+    static let all: [(name: String, sql: String)] = [
+        ("create originals, variants, events", """
+            CREATE TABLE originals (
+                id INTEGER PRIMARY KEY,
+                hash TEXT NOT NULL,
+                label TEXT NOT NULL,
+                split TEXT NOT NULL CHECK (split IN ('train', 'val')),
+                source_name TEXT NOT NULL,
+                inbox TEXT NOT NULL,
+                profile TEXT NOT NULL,
+                profile_hash TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('processing', 'done')),
+                original_path TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            -- The same bytes are added to the dataset once, whatever inbox or label they come from.
+            CREATE UNIQUE INDEX originals_by_hash ON originals(hash);
+            CREATE INDEX originals_by_status ON originals(status);
+            CREATE TABLE variants (
+                original_id INTEGER NOT NULL REFERENCES originals(id) ON DELETE CASCADE,
+                k INTEGER NOT NULL,
+                path TEXT NOT NULL,
+                format TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                PRIMARY KEY (original_id, k)
+            );
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                at REAL NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('failed', 'duplicate', 'label_conflict', 'refused')),
+                inbox TEXT NOT NULL,
+                path TEXT NOT NULL,
+                hash TEXT,
+                label TEXT,
+                reason TEXT NOT NULL
+            );
+            CREATE INDEX events_by_inbox ON events(inbox, label, kind);
+            """),
+    ]
+
+    static func apply(_ db: SQLiteConnection) throws(LedgerError) {
+        var version: Int64 = 0
+        try db.query("PRAGMA user_version") { version = $0.int(0) }
+        guard version < Int64(all.count) else {
+            if version > Int64(all.count) {
+                throw LedgerError(operation: "migrate",
+                                  message: "the ledger is at schema \(version), newer than this augmentd (\(all.count))",
+                                  code: 0)
+            }
+            return
+        }
+        for index in Int(version)..<all.count {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(all[index].sql)
+                try db.execute("PRAGMA user_version = \(index + 1)")
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw LedgerError(operation: "migrate (\(all[index].name))", message: error.message, code: error.code)
+            }
+        }
+    }
+}

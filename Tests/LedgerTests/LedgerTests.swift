@@ -1,0 +1,100 @@
+import Foundation
+import Ledger
+import Testing
+import TestSupport
+
+/// The SQLite ledger on real files: claims, completion in one transaction, unfinished work after a
+/// reopen (what a restart repairs), one row per content hash, events and summaries.
+struct LedgerTests {
+    static func open(_ dir: TemporaryDirectory) throws -> Ledger {
+        try Ledger(path: dir.file("ledger.sqlite").path)
+    }
+
+    static func claim(_ ledger: Ledger, _ hash: String, label: String = "cats") throws -> (OriginalRecord, Bool) {
+        try ledger.claim(hash: hash, label: label, split: "train", sourceName: "\(hash).jpg", inbox: "/in",
+                         profile: "p", profileHash: "ph", now: 100)
+    }
+
+    @Test func claimThenCompleteRecordsVariantsAtomically() throws {
+        let dir = try TemporaryDirectory("ledger")
+        let ledger = try Self.open(dir)
+        let (record, isNew) = try Self.claim(ledger, "aa")
+        #expect(isNew && record.status == .processing)
+        let variants = (1...3).map { VariantRecord(index: $0, path: "/d/x-aug\($0).png", format: "png", parametersJSON: "{\"k\":\($0)}") }
+        try ledger.complete(id: record.id, originalPath: "/d/x.jpg", variants: variants, now: 200)
+        let done = try #require(try ledger.original(hash: "aa"))
+        #expect(done.status == .done && done.originalPath == "/d/x.jpg" && done.updatedAt == 200)
+        #expect(try ledger.variants(of: record.id) == variants)
+        #expect(try ledger.unfinished().isEmpty)
+    }
+
+    @Test func theSameBytesAreClaimedOnce() throws {
+        let dir = try TemporaryDirectory("ledger")
+        let ledger = try Self.open(dir)
+        let first = try Self.claim(ledger, "bb")
+        let second = try Self.claim(ledger, "bb", label: "dogs")
+        #expect(first.1 && !second.1)
+        #expect(second.0.id == first.0.id && second.0.label == "cats")
+    }
+
+    @Test func unfinishedWorkSurvivesAReopen() throws {
+        let dir = try TemporaryDirectory("ledger")
+        do {
+            let ledger = try Self.open(dir)
+            _ = try Self.claim(ledger, "cc")
+            let (done, _) = try Self.claim(ledger, "dd")
+            try ledger.complete(id: done.id, originalPath: "/d/dd.jpg", variants: [])
+        }
+        let reopened = try Self.open(dir)
+        #expect(try reopened.unfinished().map(\.hash) == ["cc"])
+        #expect(try reopened.original(hash: "dd")?.status == .done)
+    }
+
+    @Test func completingAnUnknownOriginalChangesNothing() throws {
+        let dir = try TemporaryDirectory("ledger")
+        let ledger = try Self.open(dir)
+        #expect(throws: LedgerError.self) {
+            try ledger.complete(id: 42, originalPath: "/x", variants: [VariantRecord(index: 1, path: "/x1", format: "png", parametersJSON: "{}")])
+        }
+        // The transaction rolled back: no orphan variant rows.
+        #expect(try ledger.variants(of: 42).isEmpty)
+    }
+
+    @Test func eventsAndSummaryPerInboxAndLabel() throws {
+        let dir = try TemporaryDirectory("ledger")
+        let ledger = try Self.open(dir)
+        let (a, _) = try Self.claim(ledger, "e1")
+        try ledger.complete(id: a.id, originalPath: "/d/a", variants: [VariantRecord(index: 1, path: "/d/a1", format: "png", parametersJSON: "{}")])
+        _ = try Self.claim(ledger, "e2")
+        try ledger.record(.failed, inbox: "/in", path: "/in/cats/x.png", label: "cats", reason: "truncated PNG: premature end of data")
+        try ledger.record(.duplicate, inbox: "/in", path: "/in/cats/y.png", hash: "e1", label: "cats", reason: "same bytes as /d/a")
+        let summary = try ledger.summary()
+        #expect(summary.count == 1)
+        let cats = try #require(summary.first)
+        #expect(cats.inbox == "/in" && cats.label == "cats")
+        #expect(cats.originals == 1 && cats.pending == 1 && cats.variants == 1)
+        #expect(cats.events[.failed] == 1 && cats.events[.duplicate] == 1)
+        #expect(cats.lastError == "truncated PNG: premature end of data")
+    }
+
+    @Test func usesWALAndRefusesANewerSchema() throws {
+        let dir = try TemporaryDirectory("ledger")
+        _ = try Self.open(dir)
+        #expect(FileManager.default.fileExists(atPath: dir.file("ledger.sqlite-wal").path)
+                || FileManager.default.fileExists(atPath: dir.file("ledger.sqlite").path))
+        // A ledger written by a newer augmentd is not silently downgraded.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 99'); c.commit()",
+                             dir.file("ledger.sqlite").path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        do {
+            _ = try Self.open(dir)
+            Issue.record("a newer schema was accepted")
+        } catch {
+            #expect((error as? LedgerError)?.message.contains("newer than this augmentd") == true)
+        }
+    }
+}
