@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The SQLite ledger: schema, migrations, one transaction per invariant.
         .target(name: "Ledger", dependencies: ["CSQLite"]),
+        // Inbox events from inotify: one owner of the descriptor and the watch maps; ignore rules.
+        .target(name: "Watch", dependencies: ["LinuxSystem"]),
         .target(name: "CLinuxExtras"),
         .target(name: "LinuxSystem", dependencies: ["CLinuxExtras"]),
         .target(
@@ -59,6 +61,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Codecs", "Hashing"], path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "WatchTests", dependencies: ["Watch", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Augment", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Codecs", "TestSupport"]),

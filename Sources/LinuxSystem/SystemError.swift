@@ -36,6 +36,10 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileTooLarge(size: Int, limit: Int)
     /// A system call failed with errno.
     case call(String, errno: Int32)
+    /// inotify_add_watch hit fs.inotify.max_user_watches.
+    case inotifyWatchLimit
+    /// inotify_init1 hit fs.inotify.max_user_instances.
+    case inotifyInstanceLimit
 
     public var description: String {
         switch self {
@@ -45,6 +49,12 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
             "file too large: \(size) bytes, the limit is \(limit)"
         case .call(let name, let code):
             "\(String(cString: strerror(code))) (\(name), errno \(code))"
+        case .inotifyWatchLimit:
+            "the inotify watch limit is reached (fs.inotify.max_user_watches); raise it with "
+                + "`sysctl fs.inotify.max_user_watches=524288` (and in /etc/sysctl.d/ to keep it)"
+        case .inotifyInstanceLimit:
+            "the inotify instance limit is reached (fs.inotify.max_user_instances); raise it with "
+                + "`sysctl fs.inotify.max_user_instances=512`"
         }
     }
 
