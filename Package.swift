@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "Augment", dependencies: ["Codecs", "Imaging", "Hashing"]),
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         // The life of one file, shared by the daemon and the one-shot `augment`: layout, split, variants.
-        .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Hashing", "LinuxSystem"]),
+        .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Config", "Hashing", "Ledger", "LinuxSystem"]),
+        // `augmentd run`: watcher, work queue, workers, repair at start, graceful stop.
+        .target(name: "Daemon", dependencies: ["Ingest", "Watch", "Config", "Ledger", "LinuxSystem"]),
         // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The SQLite ledger: schema, migrations, one transaction per invariant.
@@ -43,7 +45,7 @@ let package = Package(
         .target(
             name: "AugmentdCLI",
             dependencies: [
-                "Codecs", "Imaging", "Augment", "Config", "Ingest", "LinuxSystem", "Hashing",
+                "Codecs", "Imaging", "Augment", "Config", "Ingest", "Daemon", "Ledger", "LinuxSystem", "Hashing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Config
+import Daemon
+import Foundation
+
+/// `augmentd run --config FILE`: the daemon, in the foreground (systemd runs this).
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Watch the inboxes and grow the dataset (foreground; SIGTERM or Ctrl-C stops it cleanly).")
+
+    @Option(help: "The configuration file (TOML).")
+    var config: String = "/etc/augmentd/augmentd.toml"
+
+    func run() throws {
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(config)
+        } catch {
+            throw CLIErrors.Failure(description: error.description)
+        }
+        let runner: DaemonRunner
+        do {
+            runner = try DaemonRunner(config: configuration, version: AugmentdVersion.string) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        } catch {
+            throw CLIErrors.Failure(description: "\(error)")
+        }
+        let status = try runner.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}

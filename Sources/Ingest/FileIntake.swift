@@ -1,0 +1,256 @@
+import Augment
+import Codecs
+import Config
+import Foundation
+import Hashing
+import Ledger
+import LinuxSystem
+import Synchronization
+
+/// What happened to one inbox file.
+public enum IntakeOutcome: Sendable, Equatable {
+    case added(hash: String, label: String, split: Split, variants: Int, original: String)
+    case duplicate(hash: String, of: String)
+    case labelConflict(hash: String, existingLabel: String)
+    case failed(reason: String, movedTo: String?)
+    /// A symlink, FIFO, device or folder: left where it is.
+    case refused(FileKind)
+    /// Not settled yet (still being written, or truncated and young): look again after this time.
+    case notReady(retryAt: Double)
+    /// Gone before we got to it.
+    case vanished
+}
+
+/// The life of one file in the daemon (DESIGN.md "Life of a file"): safe open, sniff, probe,
+/// decode, variants written atomically, the original moved/kept/deleted, the ledger marked done —
+/// in that order, so a crash at any point is repaired by doing the work again.
+public struct FileIntake: Sendable {
+    public let inbox: WatchSettings
+    public let profileName: String
+    public let profile: Profile
+    public let profileHash: SHA256Digest
+    public let layout: DatasetLayout
+    public let limits: DecodeLimits
+    public let ledger: Ledger
+    /// A file younger than this (by mtime) is not taken yet: writers may still be at work.
+    public var settleSeconds = 1.0
+    /// A truncated file is failed only once it is older than this.
+    public var truncatedGraceSeconds = 30.0
+    public var version = "augmentd"
+    /// Content hashes being processed right now, shared by every worker of the process.
+    public var inFlight = InFlightHashes()
+
+    public init(inbox: WatchSettings, profileName: String, profile: Profile, layout: DatasetLayout,
+                limits: DecodeLimits, ledger: Ledger) {
+        self.inbox = inbox
+        self.profileName = profileName
+        self.profile = profile
+        profileHash = profile.canonicalHash
+        self.layout = layout
+        self.limits = limits
+        self.ledger = ledger
+    }
+
+    /// The label of a file from its place below the inbox, or why it has none.
+    public func label(of path: String) -> Result<String, IntakeFailure> {
+        if !inbox.label.isEmpty { return .success(inbox.label) }
+        let relative = relativePath(path)
+        let parts = relative.split(separator: "/")
+        guard parts.count >= 2 else {
+            return .failure(IntakeFailure("not in a label folder: with label = \"\" the first folder below the inbox names the class"))
+        }
+        let label = String(parts[0])
+        if let problem = LabelRules.problem(with: label) { return .failure(IntakeFailure("bad label folder \"\(label)\": \(problem)")) }
+        return .success(label)
+    }
+
+    func relativePath(_ path: String) -> String {
+        path.hasPrefix(inbox.inbox + "/") ? String(path.dropFirst(inbox.inbox.count + 1)) : path
+    }
+
+    /// Processes one candidate path with this worker's factory.
+    public func process(_ path: String, factory: inout VariantFactory, now: Double = Date().timeIntervalSince1970)
+        -> IntakeOutcome
+    {
+        let status: (kind: FileKind, size: Int, modified: Double)
+        do {
+            status = try FileMoves.status(path)
+        } catch {
+            return .vanished
+        }
+        guard status.kind == .regular else { return .refused(status.kind) }
+        if now - status.modified < settleSeconds { return .notReady(retryAt: status.modified + settleSeconds) }
+
+        let label: String
+        switch self.label(of: path) {
+        case .success(let l): label = l
+        case .failure(let failure): return fail(path, failure.reason, now: now)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try RegularFile.read(path)
+        } catch {
+            if case .notRegularFile(let kind) = error { return .refused(kind) }
+            if error.errno == ENOENT { return .vanished }
+            return fail(path, error.description, now: now)
+        }
+        let hash = SHA256Digest.of(bytes)
+        // The same bytes in two files at once: the second waits, then finds a duplicate.
+        guard inFlight.insert(hash.hex) else { return .notReady(retryAt: now + 0.5) }
+        defer { inFlight.remove(hash.hex) }
+        do {
+            if let existing = try ledger.original(hash: hash.hex), existing.status == .done {
+                if existing.label != label {
+                    try ledger.record(.labelConflict, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
+                                      reason: "the same bytes are already in the dataset as \"\(existing.label)\"")
+                    _ = moveToFailed(path, reason: "label conflict: the same bytes are already in the dataset as "
+                                     + "\"\(existing.label)\" (\(existing.originalPath ?? "?"))", now: now)
+                    return .labelConflict(hash: hash.hex, existingLabel: existing.label)
+                }
+                try ledger.record(.duplicate, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
+                                  reason: "the same bytes are already in the dataset: \(existing.originalPath ?? "?")")
+                try applyOnSuccessToDuplicate(path)
+                return .duplicate(hash: hash.hex, of: existing.originalPath ?? "")
+            }
+            let (image, info): (Image, ImageInfo)
+            do {
+                (image, info) = try factory.decoder.decode(bytes)
+            } catch {
+                if error.mayBeIncomplete && now - status.modified < truncatedGraceSeconds {
+                    return .notReady(retryAt: status.modified + truncatedGraceSeconds)
+                }
+                return fail(path, error.description, now: now)
+            }
+            let split = Split.of(hash, valFraction: inbox.valFraction)
+            let sourceName = (path as NSString).lastPathComponent
+            let (record, _) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
+                                               inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
+                                               now: now)
+            // A claim made earlier (a crash, or the same bytes under this label in flight) is redone
+            // with its recorded label and split: the variants are deterministic.
+            let folder = layout.folder(split: Split(rawValue: record.split) ?? split, label: record.label)
+            try DurableFile.makeFolders(folder)
+            let written = try writeVariants(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName,
+                                            split: Split(rawValue: record.split) ?? split, factory: &factory)
+            let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: sourceName, hash: hash, format: info.format))"
+            try placeOriginal(path, bytes: bytes, at: originalPath)
+            try ledger.complete(id: record.id, originalPath: originalPath, variants: written, now: now)
+            return .added(hash: hash.hex, label: record.label, split: split, variants: written.count, original: originalPath)
+        } catch let error as LedgerError {
+            return .failed(reason: error.description, movedTo: nil)
+        } catch let error as SystemError {
+            return .failed(reason: "cannot write to the dataset: \(error)", movedTo: nil)
+        } catch let error as CodecError {
+            return fail(path, error.description, now: now)
+        } catch {
+            return .failed(reason: "\(error)", movedTo: nil)
+        }
+    }
+
+    func writeVariants(of image: Image, info: ImageInfo, hash: SHA256Digest, folder: String, sourceName: String,
+                       split: Split, factory: inout VariantFactory) throws -> [VariantRecord] {
+        guard split == .train, profile.variants > 0 else { return [] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var records = [VariantRecord]()
+        for k in 1...profile.variants {
+            let variant = try factory.variants(of: image, format: info.format, hash: hash, profile: profile,
+                                               profileHash: profileHash, indices: [k])[0]
+            let name = DatasetLayout.variantName(sourceName: sourceName, hash: hash, variant: k, format: variant.format)
+            try DurableFile.write(variant.bytes, to: "\(folder)/\(name)")
+            let json = String(decoding: try encoder.encode(variant.parameters), as: UTF8.self)
+            records.append(VariantRecord(index: k, path: "\(folder)/\(name)", format: variant.format.rawValue,
+                                         parametersJSON: json))
+        }
+        return records
+    }
+
+    /// Puts the original in the dataset per `on_success`; nothing is deleted before its copy is durable.
+    func placeOriginal(_ path: String, bytes: [UInt8], at target: String) throws(SystemError) {
+        switch inbox.onSuccess {
+        case .move:
+            try FileMoves.move(path, to: target)
+        case .keep:
+            try DurableFile.write(bytes, to: target)
+        case .delete:
+            try DurableFile.write(bytes, to: target)
+            try FileMoves.remove(path)
+        }
+    }
+
+    func applyOnSuccessToDuplicate(_ path: String) throws(SystemError) {
+        switch inbox.onSuccess {
+        case .move, .delete: try FileMoves.remove(path)   // the dataset already holds these bytes
+        case .keep: break
+        }
+    }
+
+    func fail(_ path: String, _ reason: String, now: Double) -> IntakeOutcome {
+        let moved = moveToFailed(path, reason: reason, now: now)
+        try? ledger.record(.failed, inbox: inbox.inbox, path: path, reason: reason, now: now)
+        return .failed(reason: reason, movedTo: moved)
+    }
+
+    /// `<inbox>/.failed/<path below the inbox>` (a numeric suffix where a name is taken) with
+    /// `<name>.error.txt` beside it.
+    func moveToFailed(_ path: String, reason: String, now: Double) -> String? {
+        let relative = relativePath(path)
+        var target = "\(inbox.inbox)/.failed/\(relative)"
+        let (folder, name) = DurableFile.split(target)
+        var n = 1
+        while FileMoves.exists(target) || FileMoves.exists(target + ".error.txt") {
+            let (stem, ext) = DatasetLayout.stemAndExtension(of: name)
+            target = "\(folder)/\(stem)-\(n)\(ext.isEmpty ? "" : "." + ext)"
+            n += 1
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: now))
+        let report = "file: \(relative)\nreason: \(reason)\ntime: \(stamp)\nversion: \(version)\n"
+        do {
+            try DurableFile.makeFolders(folder)
+            try DurableFile.write(Array(report.utf8), to: target + ".error.txt")
+            try FileMoves.move(path, to: target)
+            return target
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// Why a file could not be taken, before any decoding.
+public struct IntakeFailure: Error, Equatable, Sendable {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
+extension FileIntake {
+    /// Finishes an original claimed before a crash whose file already reached the dataset:
+    /// re-renders its variants from it (deterministic, so the bytes are the ones a clean run
+    /// writes) and marks it done. Returns false when the original is not in the dataset: the
+    /// inbox file is then still there, and the catch-up scan processes it again.
+    public func repair(_ record: OriginalRecord, factory: inout VariantFactory) -> Bool {
+        guard let hash = SHA256Digest(hex: record.hash), let split = Split(rawValue: record.split) else { return false }
+        let folder = layout.folder(split: split, label: record.label)
+        let candidates = ImageFormat.allCases.map {
+            "\(folder)/\(DatasetLayout.originalName(sourceName: record.sourceName, hash: hash, format: $0))"
+        }
+        guard let originalPath = candidates.first(where: FileMoves.exists),
+              let bytes = try? RegularFile.read(originalPath), SHA256Digest.of(bytes) == hash,
+              let (image, info) = try? factory.decoder.decode(bytes),
+              let written = try? writeVariants(of: image, info: info, hash: hash, folder: folder,
+                                               sourceName: record.sourceName, split: split, factory: &factory)
+        else { return false }
+        return (try? ledger.complete(id: record.id, originalPath: originalPath, variants: written)) != nil
+    }
+}
+
+/// The set of content hashes being processed, shared across workers.
+public final class InFlightHashes: Sendable {
+    private let hashes = Mutex<Set<String>>([])
+
+    public init() {}
+
+    /// Inserts the hash; false when another worker already holds it.
+    public func insert(_ hash: String) -> Bool { hashes.withLock { $0.insert(hash).inserted } }
+
+    public func remove(_ hash: String) { _ = hashes.withLock { $0.remove(hash) } }
+}

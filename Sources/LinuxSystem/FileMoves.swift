@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Moving files without ever losing one: rename where possible, otherwise a durable copy first
+/// and the unlink last.
+public enum FileMoves {
+    /// Size and modification time of a path (not following symlinks).
+    public static func status(_ path: String) throws(SystemError) -> (kind: FileKind, size: Int, modified: Double) {
+        var info = stat()
+        if lstat(path, &info) != 0 { throw .call("lstat", errno: errno) }
+        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        return (FileKind(mode: info.st_mode), Int(info.st_size), modified)
+    }
+
+    /// Moves `from` to `to` (replacing it), durably: rename and fsync both folders, or, across
+    /// filesystems, copy + fsync + rename into place, then unlink the source.
+    public static func move(_ from: String, to: String) throws(SystemError) {
+        if rename(from, to) == 0 {
+            try DurableFile.syncFolder(DurableFile.split(to).folder)
+            try DurableFile.syncFolder(DurableFile.split(from).folder)
+            return
+        }
+        let code = errno
+        guard code == EXDEV else { throw .call("rename", errno: code) }
+        try DurableFile.write(try RegularFile.read(from), to: to)
+        if unlink(from) != 0 { throw .call("unlink", errno: errno) }
+        try DurableFile.syncFolder(DurableFile.split(from).folder)
+    }
+
+    /// Removes a file and makes the removal durable.
+    public static func remove(_ path: String) throws(SystemError) {
+        if unlink(path) != 0 {
+            let code = errno
+            if code == ENOENT { return }
+            throw .call("unlink", errno: code)
+        }
+        try DurableFile.syncFolder(DurableFile.split(path).folder)
+    }
+
+    /// Whether anything (even a dangling symlink) exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+}
