@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first Quick start command: install what is missing, build the release binary,
-# and run augmentd on the bundled example (etc/augmentd/examples/demo.toml), writing ./demo.
+# and run the daemon on the bundled example (etc/augmentd/examples/demo.toml): it watches
+# ./demo/inbox, where two sample images are already waiting, and grows ./demo/dataset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,16 +18,19 @@ fi
 swift build -c release --product augmentd
 bin=.build/release/augmentd
 config=etc/augmentd/examples/demo.toml
-samples=etc/augmentd/examples/images
 
-echo
-echo "== what augmentd sees in the bundled samples"
-"$bin" inspect "$samples"/*
-echo
-echo "== augmenting them into ./demo/dataset (profile \"photos\": 8 variants each)"
-"$bin" augment "$samples" --config "$config" --profile photos --label samples --out demo/dataset
-"$bin" preview "$samples/cat-chelsea.jpg" --config "$config" --profile recipe --out demo/preview.png
-echo
-echo "Dataset: $(pwd)/demo/dataset   (load it with Keras image_dataset_from_directory or torchvision ImageFolder)"
-echo "Contact sheet of the \"recipe\" profile: $(pwd)/demo/preview.png"
-echo "Next: drop your own images into a folder and run: $bin augment FOLDER --config $config --profile photos --out demo/dataset"
+# The first folder below the inbox names the class; copies, because the daemon moves what it takes.
+mkdir -p demo/inbox/samples
+cp etc/augmentd/examples/images/*.jpg demo/inbox/samples/
+
+cat <<MSG
+
+augmentd is running on $config.
+  Drop images into   $(pwd)/demo/inbox/<label>/      (a folder per class)
+  Dataset grows in   $(pwd)/demo/dataset/train|val/<label>/
+  Bad files go to    $(pwd)/demo/inbox/.failed/ with a .error.txt saying why
+  Preview a profile: $bin preview IMAGE --config $config --profile photos --out sheet.png
+Stop with Ctrl-C.
+
+MSG
+exec "$bin" run --config "$config"
