@@ -7,7 +7,7 @@ public struct AugmentdCommand: ParsableCommand {
         abstract: "Grows image datasets from watched inbox folders with Keras-style augmentation.",
         version: AugmentdVersion.string,
         subcommands: [InspectCommand.self, TransformCommand.self, AugmentCommand.self, PreviewCommand.self,
-                      CheckConfigCommand.self, RunCommand.self]
+                      CheckConfigCommand.self, RunCommand.self, StatusCommand.self]
     )
 
     public init() {}

@@ -161,6 +161,7 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
                 if refusedLogged.insert(path).inserted {
                     log("refused \(path): not a regular file: \(kind.rawValue) (left in place)")
                     try? ledger.record(.refused, inbox: intake.inbox.inbox, path: path,
+                                       label: try? intake.label(of: path).get(),
                                        reason: "not a regular file: \(kind.rawValue)")
                 }
             case .notReady(let retryAt):

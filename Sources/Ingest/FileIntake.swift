@@ -187,7 +187,8 @@ public struct FileIntake: Sendable {
 
     func fail(_ path: String, _ reason: String, now: Double) -> IntakeOutcome {
         let moved = moveToFailed(path, reason: reason, now: now)
-        try? ledger.record(.failed, inbox: inbox.inbox, path: path, reason: reason, now: now)
+        let label = try? self.label(of: path).get()
+        try? ledger.record(.failed, inbox: inbox.inbox, path: path, label: label, reason: reason, now: now)
         return .failed(reason: reason, movedTo: moved)
     }
 

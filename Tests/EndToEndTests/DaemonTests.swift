@@ -115,6 +115,16 @@ struct DaemonTests {
         #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("cats/pipe.png").path))
         #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("cats/folder.png").path))
         #expect(daemon.log.contains("duplicate"))
+        // `augmentd status --json` reads the same story from the ledger and the inbox.
+        let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
+        #expect(status.status == 0, "\(status.stderr)")
+        struct Row: Decodable { let label: String; let originals: Int; let variants: Int; let failed: Int; let duplicates: Int; let refused: Int }
+        let rows = try JSONDecoder().decode([Row].self, from: Data(status.stdout.utf8))
+        let cats = try #require(rows.first { $0.label == "cats" })
+        let dogs = try #require(rows.first { $0.label == "dogs" })
+        #expect(cats.originals == 5 && cats.variants == 10 && cats.failed == 3 && cats.duplicates == 1)
+        #expect(cats.refused >= 2)   // the symlink and the FIFO (once per worker that met them)
+        #expect(dogs.originals == 2 && dogs.variants == 4)
         #expect(daemon.log.contains("refused \(inbox.path)/cats/pipe.png: not a regular file: FIFO"))
     }
 

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Config
+import Foundation
+import Ledger
+import Watch
+
+/// `augmentd status --config FILE [--json]`: what the ledger and the inboxes say.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Counts per inbox and label: originals, variants, failures, duplicates, pending files, last error.")
+
+    @Option(help: "The configuration file (TOML).")
+    var config: String = "/etc/augmentd/augmentd.toml"
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    struct Row: Codable {
+        var inbox: String
+        var label: String
+        var originals = 0
+        var variants = 0
+        var processing = 0
+        var waitingInInbox = 0
+        var failed = 0
+        var duplicates = 0
+        var labelConflicts = 0
+        var refused = 0
+        var lastError: String? = nil
+    }
+
+    func run() throws {
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(config, checkPaths: false)
+        } catch {
+            throw CLIErrors.Failure(description: error.description)
+        }
+        let ledgerPath = "\(configuration.daemon.stateDir)/ledger.sqlite"
+        var rows: [String: Row] = [:]
+        func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
+        if FileManager.default.fileExists(atPath: ledgerPath) {
+            let ledger: Ledger
+            do { ledger = try Ledger(path: ledgerPath) } catch { throw CLIErrors.Failure(description: "\(error)") }
+            for s in try ledger.summary() {
+                var row = Row(inbox: s.inbox, label: s.label)
+                row.originals = s.originals
+                row.variants = s.variants
+                row.processing = s.pending
+                row.failed = s.events[.failed] ?? 0
+                row.duplicates = s.events[.duplicate] ?? 0
+                row.labelConflicts = s.events[.labelConflict] ?? 0
+                row.refused = s.events[.refused] ?? 0
+                row.lastError = s.lastError
+                rows[key(s.inbox, s.label)] = row
+            }
+        }
+        // Files waiting in the inboxes, by label folder.
+        for watch in configuration.watches {
+            let inbox = URL(fileURLWithPath: watch.inbox).standardizedFileURL.path
+            guard let walker = FileManager.default.enumerator(atPath: inbox) else { continue }
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                if IgnoreRules.ignores(name) {
+                    walker.skipDescendants()
+                    continue
+                }
+                let attributes = walker.fileAttributes
+                guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+                let label = watch.label.isEmpty ? String(relative.split(separator: "/").first ?? "") : watch.label
+                rows[key(inbox, label), default: Row(inbox: inbox, label: label)].waitingInInbox += 1
+            }
+        }
+        let sorted = rows.values.sorted { ($0.inbox, $0.label) < ($1.inbox, $1.label) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(sorted), as: UTF8.self))
+            return
+        }
+        print("inbox\tlabel\toriginals\tvariants\twaiting\tfailed\tduplicates\tconflicts\trefused\tlast error")
+        for r in sorted {
+            print([r.inbox, r.label, "\(r.originals)", "\(r.variants)", "\(r.waitingInInbox + r.processing)",
+                   "\(r.failed)", "\(r.duplicates)", "\(r.labelConflicts)", "\(r.refused)", r.lastError ?? "-"]
+                .joined(separator: "\t"))
+        }
+    }
+}
