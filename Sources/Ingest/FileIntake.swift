@@ -157,7 +157,8 @@ public struct FileIntake: Sendable {
             let variant = try factory.variants(of: image, format: info.format, hash: hash, profile: profile,
                                                profileHash: profileHash, indices: [k])[0]
             let name = DatasetLayout.variantName(sourceName: sourceName, hash: hash, variant: k, format: variant.format)
-            try DurableFile.write(variant.bytes, to: "\(folder)/\(name)")
+            // Each variant is fsynced; the folder once, when the original lands beside them.
+            try DurableFile.write(variant.bytes, to: "\(folder)/\(name)", syncFolder: false)
             let json = String(decoding: try encoder.encode(variant.parameters), as: UTF8.self)
             records.append(VariantRecord(index: k, path: "\(folder)/\(name)", format: variant.format.rawValue,
                                          parametersJSON: json))
@@ -171,7 +172,7 @@ public struct FileIntake: Sendable {
         case .move:
             try FileMoves.move(path, to: target)
         case .keep:
-            try DurableFile.write(bytes, to: target)
+            try DurableFile.write(bytes, to: target)   // also makes the variants' names durable
         case .delete:
             try DurableFile.write(bytes, to: target)
             try FileMoves.remove(path)

@@ -5,8 +5,10 @@ import Glibc
 /// Writes that survive a crash: a dot-temp file in the target folder, fsync, rename over the
 /// target, fsync of the folder. Readers see the old file or the complete new one, never a part.
 public enum DurableFile {
-    /// Atomically replaces (or creates) `path` with `bytes`.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemError) {
+    /// Atomically replaces (or creates) `path` with `bytes`. With `syncFolder: false` the caller
+    /// makes the new name durable itself (one folder fsync after several files).
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
+                             syncFolder: Bool = true) throws(SystemError) {
         let (folder, name) = split(path)
         let temp = "\(folder)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = retryingOnInterrupt { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
@@ -25,7 +27,7 @@ public enum DurableFile {
         if close(fd) != 0 { throw .call("close", errno: errno) }
         if rename(temp, path) != 0 { throw .call("rename", errno: errno) }
         ok = true
-        try syncFolder(folder)
+        if syncFolder { try Self.syncFolder(folder) }
     }
 
     /// fsync of a folder, so a rename or a new entry in it is durable.
