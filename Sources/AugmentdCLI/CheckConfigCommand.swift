@@ -14,12 +14,7 @@ struct CheckConfigCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        let config: Configuration
-        do {
-            config = try Configuration.load(file)
-        } catch {
-            throw CLIErrors.Failure(description: error.description)
-        }
+        let config = try CLIErrors.loadConfiguration(file)
         print(EffectiveConfig.render(config), terminator: "")
     }
 }

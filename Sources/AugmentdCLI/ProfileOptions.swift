@@ -12,12 +12,7 @@ struct ProfileOptions: ParsableArguments {
 
     /// The validated configuration and the chosen profile. Inboxes need not exist for one-shot use.
     func load() throws -> (Configuration, Profile) {
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(config, checkPaths: false)
-        } catch {
-            throw CLIErrors.Failure(description: error.description)
-        }
+        let configuration = try CLIErrors.loadConfiguration(config, checkPaths: false)
         guard let chosen = configuration.profiles[profile] else {
             let known = configuration.profiles.keys.sorted().joined(separator: ", ")
             throw CLIErrors.Failure(description: "\(config): no profile \"\(profile)\" (defined: \(known.isEmpty ? "none" : known))")

@@ -13,12 +13,7 @@ struct RunCommand: ParsableCommand {
     var config: String = "/etc/augmentd/augmentd.toml"
 
     func run() throws {
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(config)
-        } catch {
-            throw CLIErrors.Failure(description: error.description)
-        }
+        let configuration = try CLIErrors.loadConfiguration(config)
         let runner: DaemonRunner
         do {
             runner = try DaemonRunner(config: configuration, version: AugmentdVersion.string) { line in

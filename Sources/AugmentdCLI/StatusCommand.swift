@@ -31,12 +31,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(config, checkPaths: false)
-        } catch {
-            throw CLIErrors.Failure(description: error.description)
-        }
+        let configuration = try CLIErrors.loadConfiguration(config, checkPaths: false)
         let ledgerPath = "\(configuration.daemon.stateDir)/ledger.sqlite"
         var rows: [String: Row] = [:]
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Augment
 import Codecs
+import Config
 import Foundation
 import LinuxSystem
 
@@ -57,6 +58,15 @@ struct TransformCommand: ParsableCommand {
 enum CLIErrors {
     struct Failure: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// Loads and validates a configuration file; its error already names the file and the key.
+    static func loadConfiguration(_ path: String, checkPaths: Bool = true) throws -> Configuration {
+        do {
+            return try Configuration.load(path, checkPaths: checkPaths)
+        } catch {
+            throw Failure(description: error.description)
+        }
     }
 
     static func readImage(_ path: String, limits: DecodeLimits) throws -> Image {
