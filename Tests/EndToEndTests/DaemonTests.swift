@@ -155,4 +155,25 @@ struct DaemonTests {
         #expect(Set(clean.keys) == Set(interrupted.keys), "differs: \(Set(clean.keys).symmetricDifference(interrupted.keys))")
         for (name, bytes) in clean { #expect(interrupted[name] == bytes, "\(name) differs") }
     }
+
+    @Test func aThousandFilesDroppedAtOnceAreAllTakenOnce() throws {
+        let dir = try TemporaryDirectory("daemon-storm")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        let staging = dir.file("staging/crowd")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let count = 1000
+        for i in 0..<count { try Data(Self.png(UInt64(10_000 + i))).write(to: staging.appendingPathComponent("f\(i).png")) }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        // One rename brings all 1,000 in at once (a label folder moved into the inbox).
+        try FileManager.default.moveItem(at: staging, to: inbox.appendingPathComponent("crowd"))
+        #expect(eventually(within: 300) { Self.waiting(inbox).isEmpty }, "still waiting: \(Self.waiting(inbox).count)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        let dataset = treeContents(dir.file("dataset"))
+        #expect(dataset.keys.filter { !$0.contains("-aug") }.count == count)
+        #expect(dataset.keys.filter { $0.contains("-aug1.") }.count == count)
+        #expect(dataset.count == 2 * count)
+        #expect(daemon.log.components(separatedBy: "\nadded ").count - 1 + (daemon.log.hasPrefix("added ") ? 1 : 0) == count)
+    }
 }
