@@ -60,7 +60,7 @@ let package = Package(
         ),
 
         // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).
-        .target(name: "TestSupport", dependencies: ["Codecs", "Hashing"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Augment", "Codecs", "Hashing"], path: "Tests/TestSupport"),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "WatchTests", dependencies: ["Watch", "LinuxSystem", "TestSupport"]),

@@ -9,11 +9,10 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Watch the inboxes and grow the dataset (foreground; SIGTERM or Ctrl-C stops it cleanly).")
 
-    @Option(help: "The configuration file (TOML).")
-    var config: String = "/etc/augmentd/augmentd.toml"
+    @OptionGroup var configFile: ConfigFileOption
 
     func run() throws {
-        let configuration = try CLIErrors.loadConfiguration(config)
+        let configuration = try CLIErrors.loadConfiguration(configFile.config)
         let runner: DaemonRunner
         do {
             runner = try DaemonRunner(config: configuration, version: AugmentdVersion.string) { line in

@@ -10,8 +10,7 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Counts per inbox and label: originals, variants, failures, duplicates, pending files, last error.")
 
-    @Option(help: "The configuration file (TOML).")
-    var config: String = "/etc/augmentd/augmentd.toml"
+    @OptionGroup var configFile: ConfigFileOption
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -31,7 +30,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try CLIErrors.loadConfiguration(config, checkPaths: false)
+        let configuration = try CLIErrors.loadConfiguration(configFile.config, checkPaths: false)
         let ledgerPath = "\(configuration.daemon.stateDir)/ledger.sqlite"
         var rows: [String: Row] = [:]
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }

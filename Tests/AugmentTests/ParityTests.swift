@@ -16,8 +16,7 @@ struct ParityTests {
 
     @Test(arguments: ReferenceCase.all)
     func matchesTheReference(_ testCase: ReferenceCase) throws {
-        let params = try JSONDecoder().decode([String: JSONValue].self, from: Data(testCase.paramsJSON.utf8))
-        let operation = try ReferenceOperation.parse(op: testCase.op, params: params)
+        let operation = try ReferenceOperation.parse(op: testCase.op, params: testCase.params)
         let input = try ImageDecoder().decode(RegularFile.read(testCase.inputURL.path)).image
         let expected = try ImageDecoder().decode(RegularFile.read(testCase.expectedURL.path)).image
         let actual = operation.apply(to: input)

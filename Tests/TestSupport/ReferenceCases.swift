@@ -1,3 +1,4 @@
+import Augment
 import Codecs
 import Foundation
 
@@ -12,7 +13,7 @@ public struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertibleShi
     public let id: String
     public let input: String
     public let op: String
-    public let params: [String: ReferenceJSON]
+    public let params: [String: JSONValue]
     public let expected: String
     public let tolerance: Tolerance
 
@@ -34,31 +35,6 @@ public struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertibleShi
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: try! encoder.encode(params), as: UTF8.self)
-    }
-}
-
-/// A JSON value that can be decoded and re-encoded unchanged (the test side's own copy).
-public enum ReferenceJSON: Codable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([ReferenceJSON])
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else { self = .array(try c.decode([ReferenceJSON].self)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .number(let n): try c.encode(n)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        }
     }
 }
 
