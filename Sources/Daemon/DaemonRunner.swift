@@ -20,6 +20,7 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
     let ledger: Ledger
     let intakes: [String: FileIntake]   // by inbox path
     let queue = WorkQueue()
+    public let counters = DaemonCounters()
 
     public init(config: Configuration, version: String, log: @escaping @Sendable (String) -> Void) throws {
         self.config = config
@@ -100,7 +101,8 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
             var rescanNeeded = false
             for event in events {
                 if event == .overflow {
-                    log("inotify queue overflow: rescanning every inbox")
+                    let count = counters.countOverflow()
+                    log("inotify queue overflow (\(count) so far): rescanning every inbox")
                     rescanNeeded = true
                 } else {
                     handle(event)
@@ -141,13 +143,17 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
 
     func workerLoop() {
         var factory = VariantFactory(limits: DecodeLimits(maxPixels: config.daemon.maxPixels))
-        var refusedLogged = Set<String>()
         while let path = queue.next() {
             defer { queue.finished(path) }
             guard let intake = intake(for: path) else { continue }
             let started = Date()
             let outcome = intake.process(path, factory: &factory)
-            let ms = Int(Date().timeIntervalSince(started) * 1000)
+            let seconds = Date().timeIntervalSince(started)
+            let ms = Int(seconds * 1000)
+            switch outcome {
+            case .added, .duplicate, .labelConflict, .failed: counters.countProcessed(seconds: seconds, path: path)
+            case .refused, .notReady, .vanished: break
+            }
             switch outcome {
             case .added(let hash, let label, let split, let variants, _):
                 log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(ms)")
@@ -158,7 +164,7 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
             case .failed(let reason, let movedTo):
                 log("failed \(path): \(reason)\(movedTo.map { " (moved to \($0))" } ?? "")")
             case .refused(let kind):
-                if refusedLogged.insert(path).inserted {
+                if counters.firstRefusal(of: path) {
                     log("refused \(path): not a regular file: \(kind.rawValue) (left in place)")
                     try? ledger.record(.refused, inbox: intake.inbox.inbox, path: path,
                                        label: try? intake.label(of: path).get(),

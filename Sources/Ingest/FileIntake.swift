@@ -72,14 +72,15 @@ public struct FileIntake: Sendable {
     public func process(_ path: String, factory: inout VariantFactory, now: Double = Date().timeIntervalSince1970)
         -> IntakeOutcome
     {
-        let status: (kind: FileKind, size: Int, modified: Double)
+        let status: FileStatus
         do {
             status = try FileMoves.status(path)
         } catch {
             return .vanished
         }
         guard status.kind == .regular else { return .refused(status.kind) }
-        if now - status.modified < settleSeconds { return .notReady(retryAt: status.modified + settleSeconds) }
+        // Settled = untouched for `settleSeconds`, judged by ctime: mtime may be copied from elsewhere.
+        if now - status.changed < settleSeconds { return .notReady(retryAt: status.changed + settleSeconds) }
 
         let label: String
         switch self.label(of: path) {
@@ -93,6 +94,11 @@ public struct FileIntake: Sendable {
             if case .notRegularFile(let kind) = error { return .refused(kind) }
             if error.errno == ENOENT { return .vanished }
             return fail(path, error.description, now: now)
+        }
+        // Second look: a file that changed while we read it is still being written.
+        guard let after = try? FileMoves.status(path) else { return .vanished }
+        if after != status || bytes.count != status.size {
+            return .notReady(retryAt: now + settleSeconds)
         }
         let hash = SHA256Digest.of(bytes)
         // The same bytes in two files at once: the second waits, then finds a duplicate.
@@ -116,7 +122,10 @@ public struct FileIntake: Sendable {
             do {
                 (image, info) = try factory.decoder.decode(bytes)
             } catch {
-                if error.mayBeIncomplete && now - status.modified < truncatedGraceSeconds {
+                // Young by mtime (a writer may still append); an mtime far in the future is a
+                // copied timestamp, not a writer at work.
+                let age = now - status.modified
+                if error.mayBeIncomplete && age > -settleSeconds && age < truncatedGraceSeconds {
                     return .notReady(retryAt: status.modified + truncatedGraceSeconds)
                 }
                 return fail(path, error.description, now: now)

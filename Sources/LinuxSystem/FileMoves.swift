@@ -6,11 +6,12 @@ import Glibc
 /// and the unlink last.
 public enum FileMoves {
     /// Size and modification time of a path (not following symlinks).
-    public static func status(_ path: String) throws(SystemError) -> (kind: FileKind, size: Int, modified: Double) {
+    public static func status(_ path: String) throws(SystemError) -> FileStatus {
         var info = stat()
         if lstat(path, &info) != 0 { throw .call("lstat", errno: errno) }
-        let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-        return (FileKind(mode: info.st_mode), Int(info.st_size), modified)
+        return FileStatus(kind: FileKind(mode: info.st_mode), size: Int(info.st_size),
+                          modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9,
+                          changed: Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) / 1e9)
     }
 
     /// Moves `from` to `to` (replacing it), durably: rename and fsync both folders, or, across
@@ -43,4 +44,14 @@ public enum FileMoves {
         var info = stat()
         return lstat(path, &info) == 0
     }
+}
+
+/// What `lstat` says about a path.
+public struct FileStatus: Sendable, Equatable {
+    public let kind: FileKind
+    public let size: Int
+    /// mtime: set by writers, and by tools that copy timestamps (so it may be old, or in the future).
+    public let modified: Double
+    /// ctime: set by the kernel on every write, rename or link; never chosen by a user.
+    public let changed: Double
 }

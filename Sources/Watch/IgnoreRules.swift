@@ -10,3 +10,14 @@ public enum IgnoreRules {
         return partialSuffixes.contains { lower.hasSuffix($0) }
     }
 }
+
+extension IgnoreRules {
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "jpe"]
+
+    /// A name a user would take for an image. A folder with such a name is not a label folder:
+    /// it is reported (and refused by the intake) instead of watched.
+    public static func looksLikeImage(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        return imageExtensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+}

@@ -94,6 +94,8 @@ public final class InboxWatcher {
         if event.name.isEmpty || IgnoreRules.ignores(name) { return [] }
         let path = "\(owner.path)/\(name)"
         if event.mask.contains(.isDirectory) {
+            // A folder named like an image is handed on, to be refused; it is not a label folder.
+            if IgnoreRules.looksLikeImage(name) { return [.candidate(inbox: owner.inbox, path: path)] }
             // A new label folder (created, or moved in with files inside): watch, then scan it.
             if event.mask.contains(.create) || event.mask.contains(.movedTo) {
                 return try watchTree(inbox: owner.inbox, folder: path)
@@ -118,7 +120,7 @@ public final class InboxWatcher {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
         for name in names.sorted() where !IgnoreRules.ignores(name) {
             let path = "\(folder)/\(name)"
-            if (try? RegularFile.kind(at: path)) == .directory {
+            if (try? RegularFile.kind(at: path)) == .directory && !IgnoreRules.looksLikeImage(name) {
                 found += try watchTree(inbox: inbox, folder: path)
             } else {
                 found.append(.candidate(inbox: inbox, path: path))

@@ -59,7 +59,7 @@ struct DaemonTests {
         // Written slowly in chunks: taken once, after it is complete.
         let slow = inbox.appendingPathComponent("cats/slow.png")
         let bytes = Self.png(4)
-        FileManager.default.createFile(atPath: slow.path, contents: Data(bytes[0..<bytes.count / 2]))
+        _ = FileManager.default.createFile(atPath: slow.path, contents: Data(bytes[0..<bytes.count / 2]))
         let handle = try FileHandle(forWritingTo: slow)
         handle.seekToEndOfFile()
         Thread.sleep(forTimeInterval: 0.3)
@@ -123,9 +123,11 @@ struct DaemonTests {
         let cats = try #require(rows.first { $0.label == "cats" })
         let dogs = try #require(rows.first { $0.label == "dogs" })
         #expect(cats.originals == 5 && cats.variants == 10 && cats.failed == 3 && cats.duplicates == 1)
-        #expect(cats.refused >= 2)   // the symlink and the FIFO (once per worker that met them)
+        #expect(cats.refused == 3)   // the symlink, the FIFO and the folder, each once
         #expect(dogs.originals == 2 && dogs.variants == 4)
         #expect(daemon.log.contains("refused \(inbox.path)/cats/pipe.png: not a regular file: FIFO"))
+        #expect(daemon.log.contains("refused \(inbox.path)/cats/folder.png: not a regular file: directory"))
+        #expect(daemon.log.components(separatedBy: "refused \(inbox.path)/cats/link.png").count == 2, "logged once")
     }
 
     @Test func killNineDuringABurstThenRestartEndsAsIfNothingHappened() throws {

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The daemon when its surroundings misbehave: the inbox folder deleted, recreated or renamed,
+/// labels that cannot be folder names, a stop in the middle of a burst, and an inotify queue
+/// that overflows. Part of the serialized daemon suite (one daemon at a time; the overflow test
+/// changes a system-wide limit).
+extension DaemonTests {
+    static func h8(_ seed: UInt64) -> String { String(DigestHex.of(png(seed)).prefix(8)) }
+
+    @Test func anInboxDeletedRecreatedOrRenamedIsWatchedAgain() throws {
+        let dir = try TemporaryDirectory("daemon-inbox-life")
+        let config = try Self.config(dir)
+        let inbox = dir.file("inbox")
+        let fm = FileManager.default
+        try fm.createDirectory(at: inbox.appendingPathComponent("cats"), withIntermediateDirectories: true)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        try Data(Self.png(1)).write(to: inbox.appendingPathComponent("cats/a.png"))
+        #expect(eventually { Self.waiting(inbox).isEmpty })
+
+        // Deleted, then recreated (with a file already inside) by a rename from elsewhere.
+        try fm.removeItem(at: inbox)
+        #expect(eventually { daemon.log.contains("inbox \(inbox.path) disappeared") }, "\(daemon.log)")
+        try fm.createDirectory(at: dir.file("new-inbox/cats"), withIntermediateDirectories: true)
+        try Data(Self.png(2)).write(to: dir.file("new-inbox/cats/b.png"))
+        try fm.moveItem(at: dir.file("new-inbox"), to: inbox)
+        #expect(eventually { daemon.log.contains("inbox \(inbox.path) is back") }, "\(daemon.log)")
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "b.png not taken: \(daemon.log)")
+        // Files dropped after the return are seen by the new watches.
+        try Data(Self.png(3)).write(to: inbox.appendingPathComponent("cats/c.png"))
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "c.png not taken: \(daemon.log)")
+
+        // Renamed away: what lands in the old folder is not ours; renamed back, it is.
+        try fm.moveItem(at: inbox, to: dir.file("away"))
+        #expect(eventually { daemon.log.components(separatedBy: "inbox \(inbox.path) disappeared").count == 3 })
+        try Data(Self.png(4)).write(to: dir.file("away/cats/d.png"))
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(fm.fileExists(atPath: dir.file("away/cats/d.png").path), "taken from a folder that is no longer the inbox")
+        try fm.moveItem(at: dir.file("away"), to: inbox)
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "d.png not taken after the inbox came back: \(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let dataset = treeContents(dir.file("dataset"))
+        for (seed, name) in [(1, "a"), (2, "b"), (3, "c"), (4, "d")] {
+            #expect(dataset["train/cats/\(name)-\(Self.h8(UInt64(seed))).png"] == Data(Self.png(UInt64(seed))), "\(name)")
+        }
+    }
+
+    @Test func labelsMustBeFolderNamesAndAnyFileNameWorks() throws {
+        let dir = try TemporaryDirectory("daemon-labels")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        let fm = FileManager.default
+        let badLabel = "tab\there"
+        let unicodeLabel = "größe 猫"
+        for folder in [badLabel, unicodeLabel] {
+            try fm.createDirectory(at: inbox.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try Data(Self.png(1)).write(to: inbox.appendingPathComponent("\(badLabel)/x.png"))
+        try Data(Self.png(2)).write(to: inbox.appendingPathComponent("no label.png"))
+        let oddNames = ["line\nbreak.png", "\"quoted\" 'both'.png", "--help.png", "emoji 🐱.png"]
+        for (i, name) in oddNames.enumerated() {
+            try Data(Self.png(UInt64(10 + i))).write(to: inbox.appendingPathComponent("\(unicodeLabel)/\(name)"))
+        }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "still waiting: \(Self.waiting(inbox))\n\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let dataset = treeContents(dir.file("dataset"))
+        for (i, name) in oddNames.enumerated() {
+            let stem = String(name.dropLast(4))
+            let seed = UInt64(10 + i)
+            #expect(dataset["train/\(unicodeLabel)/\(stem)-\(Self.h8(seed)).png"] == Data(Self.png(seed)), "\(name)")
+            #expect(dataset["train/\(unicodeLabel)/\(stem)-\(Self.h8(seed))-aug1.png"] != nil, "\(name)")
+        }
+        #expect(dataset.count == 2 * oddNames.count, "\(dataset.keys.sorted())")
+        let failed = treeContents(inbox.appendingPathComponent(".failed"))
+        let badReport = String(decoding: failed["\(badLabel)/x.png.error.txt"] ?? Data(), as: UTF8.self)
+        #expect(badReport.contains("reason: bad label folder \"\(badLabel)\": a label cannot contain control characters"),
+                "\(failed.keys.sorted())")
+        let rootReport = String(decoding: failed["no label.png.error.txt"] ?? Data(), as: UTF8.self)
+        #expect(rootReport.contains("reason: not in a label folder"))
+    }
+
+    @Test func sigtermDuringABurstExitsZeroAndARestartFinishesTheRest() throws {
+        let dir = try TemporaryDirectory("daemon-term")
+        let config = try Self.config(dir, variants: 2)
+        let inbox = dir.file("inbox")
+        try FileManager.default.createDirectory(at: inbox.appendingPathComponent("things"), withIntermediateDirectories: true)
+        let count = 40
+        var daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        for i in 0..<count {
+            try Data(Self.png(UInt64(200 + i))).write(to: inbox.appendingPathComponent("things/img\(i).png"))
+        }
+        #expect(eventually { daemon.log.components(separatedBy: "added ").count > 4 })
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(daemon.log.contains("augmentd: stopped"))
+        let afterStop = treeContents(dir.file("dataset"))
+        #expect(!afterStop.keys.contains { $0.split(separator: "/").last!.hasPrefix(".") }, "temp files left after SIGTERM")
+        // Every original already in the dataset has all its variants: work in flight was finished.
+        for name in afterStop.keys where !name.contains("-aug") {
+            let stem = String(name.dropLast(4))
+            #expect(afterStop["\(stem)-aug1.png"] != nil && afterStop["\(stem)-aug2.png"] != nil, "\(name) half done")
+        }
+        #expect(!Self.waiting(inbox).isEmpty, "the burst finished before SIGTERM; the test proves nothing")
+
+        daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "still waiting: \(Self.waiting(inbox))")
+        #expect(daemon.stop(SIGTERM) == 0)
+        let dataset = treeContents(dir.file("dataset"))
+        for i in 0..<count {
+            let seed = UInt64(200 + i)
+            #expect(dataset["train/things/img\(i)-\(Self.h8(seed)).png"] == Data(Self.png(seed)), "img\(i)")
+        }
+        #expect(dataset.count == 3 * count)
+    }
+
+    /// Only as root: lowers fs.inotify.max_queued_events for the daemon's inotify instance (the
+    /// limit is read when the instance is created, and restored at once), stops the daemon with
+    /// SIGSTOP so the kernel queue fills while files arrive, and shows the overflow rescan takes all.
+    @Test(.enabled(if: getuid() == 0)) func anInotifyQueueOverflowLosesNothing() throws {
+        let limitPath = "/proc/sys/fs/inotify/max_queued_events"
+        let saved = try String(contentsOfFile: limitPath, encoding: .utf8)
+        let dir = try TemporaryDirectory("daemon-overflow")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        try FileManager.default.createDirectory(at: inbox.appendingPathComponent("many"), withIntermediateDirectories: true)
+        let daemon: DaemonProcess
+        do {
+            try "16\n".write(toFile: limitPath, atomically: false, encoding: .utf8)
+            defer { try? saved.write(toFile: limitPath, atomically: false, encoding: .utf8) }
+            daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+            #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        }
+        #expect(try String(contentsOfFile: limitPath, encoding: .utf8) == saved)
+        let count = 100
+        kill(daemon.process.processIdentifier, SIGSTOP)
+        for i in 0..<count {
+            try Data(Self.png(UInt64(300 + i))).write(to: inbox.appendingPathComponent("many/f\(i).png"))
+        }
+        kill(daemon.process.processIdentifier, SIGCONT)
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "still waiting: \(Self.waiting(inbox).count)\n\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(daemon.log.contains("inotify queue overflow (1 so far): rescanning every inbox"))
+        let dataset = treeContents(dir.file("dataset"))
+        #expect(dataset.count == 2 * count)
+        for i in 0..<count {
+            let seed = UInt64(300 + i)
+            #expect(dataset["train/many/f\(i)-\(Self.h8(seed)).png"] == Data(Self.png(seed)), "f\(i)")
+        }
+    }
+}
