@@ -97,7 +97,9 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
 
         var lastRescan = Date().timeIntervalSince1970
         while !StopSignal.isRequested {
-            let events = try watcher.poll(timeout: 200)
+            // Wake for the earliest retry, so a settled file is not kept waiting for the next tick.
+            let untilRetry = queue.nextRetry.map { max(0, $0 - Date().timeIntervalSince1970) } ?? 0.2
+            let events = try watcher.poll(timeout: Int32(min(0.2, untilRetry) * 1000) + 1)
             var rescanNeeded = false
             for event in events {
                 if event == .overflow {

@@ -84,6 +84,13 @@ final class WorkQueue: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// When the earliest retry is due, if any.
+    var nextRetry: Double? {
+        condition.lock()
+        defer { condition.unlock() }
+        return later.map(\.at).min()
+    }
+
     var counts: (ready: Int, inFlight: Int, later: Int) {
         condition.lock()
         defer { condition.unlock() }

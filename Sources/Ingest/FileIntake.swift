@@ -143,7 +143,7 @@ public struct FileIntake: Sendable {
                                             split: Split(rawValue: record.split) ?? split, factory: &factory)
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: sourceName, hash: hash, format: info.format))"
             try placeOriginal(path, bytes: bytes, at: originalPath)
-            try ledger.complete(id: record.id, originalPath: originalPath, variants: written, now: now)
+            try ledger.complete(id: record.id, originalPath: originalPath, variants: written)
             return .added(hash: hash.hex, label: record.label, split: split, variants: written.count, original: originalPath)
         } catch let error as LedgerError {
             return .failed(reason: error.description, movedTo: nil)
