@@ -11,19 +11,28 @@ public struct DaemonError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// `augmentd run`: watches the inboxes, feeds a bounded queue, processes files on `workers`
-/// threads, repairs unfinished work at start, and stops cleanly on SIGTERM/SIGINT (work in
-/// flight is finished, nothing new is taken, exit 0).
-public final class DaemonRunner: @unchecked Sendable {  // immutable after init; the queue and ledger synchronise themselves
-    let config: Configuration
-    let log: @Sendable (String) -> Void
-    let ledger: Ledger
-    let intakes: [String: FileIntake]   // by inbox path
-    let queue = WorkQueue()
-    public let counters = DaemonCounters()
+/// `augmentd run`: repairs unfinished work, watches the inboxes, feeds a bounded queue that
+/// `workers` threads drain, reloads its configuration on SIGHUP, keeps systemd informed, writes
+/// the metrics file, and stops cleanly on SIGTERM/SIGINT (work in flight is finished, exit 0).
+public final class DaemonRunner {
+    private var config: Configuration
+    private let configPath: String
+    private let log: @Sendable (String) -> Void
+    private let ledger: Ledger
+    private let intakes: IntakeTable
+    private let queue = WorkQueue()
+    private let counters = DaemonCounters()
+    private let service: ServiceNotifier
+    private let startTime = Date().timeIntervalSince1970
+    private var watcher: InboxWatcher?
+    private var networkInboxes: [String] = []
+    private var lastRescan = 0.0
+    private var lastMetrics = 0.0
 
-    public init(config: Configuration, version: String, log: @escaping @Sendable (String) -> Void) throws {
+    public init(config: Configuration, version: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                log: @escaping @Sendable (String) -> Void) throws {
         self.config = config
+        configPath = config.file
         self.log = log
         do {
             try DurableFile.makeFolders(config.daemon.stateDir)
@@ -32,24 +41,9 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
             throw DaemonError(description: "cannot create \(config.daemon.stateDir) or \(config.daemon.datasetRoot): \(error)")
         }
         ledger = try Ledger(path: "\(config.daemon.stateDir)/ledger.sqlite")
-        var intakes = [String: FileIntake]()
-        let inFlight = InFlightHashes()
-        for watch in config.watches {
-            var resolved = watch
-            resolved.inbox = URL(fileURLWithPath: watch.inbox).standardizedFileURL.path
-            var intake = FileIntake(inbox: resolved, profileName: watch.profile, profile: config.profiles[watch.profile]!,
-                                    layout: DatasetLayout(root: config.daemon.datasetRoot),
-                                    limits: DecodeLimits(maxPixels: config.daemon.maxPixels), ledger: ledger)
-            intake.version = "augmentd \(version)"
-            intake.inFlight = inFlight
-            intakes[resolved.inbox] = intake
-        }
-        self.intakes = intakes
-    }
-
-    /// The intake responsible for a path below one of the inboxes.
-    func intake(for path: String) -> FileIntake? {
-        intakes.first { path.hasPrefix($0.key + "/") }?.value
+        intakes = IntakeTable(version: version)
+        intakes.install(config, ledger: ledger)
+        service = ServiceNotifier(environment: environment, log: log)
     }
 
     /// Work a crash left behind: dot-temp files in the dataset (never complete, never seen by
@@ -68,7 +62,8 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
         var factory = VariantFactory(limits: DecodeLimits(maxPixels: config.daemon.maxPixels))
         var finished = 0
         for record in try ledger.unfinished() {
-            guard let intake = intakes[record.inbox] ?? intakes.values.first else { continue }
+            service.extendStartTimeout(now: Date().timeIntervalSince1970)
+            guard let intake = intakes.intake(inbox: record.inbox) ?? intakes.any else { continue }
             if intake.repair(record, factory: &factory) { finished += 1 }
         }
         if removed > 0 || finished > 0 {
@@ -78,30 +73,29 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
 
     /// Runs until a stop signal; returns the exit status.
     public func run() throws -> Int32 {
-        StopSignal.install()
+        DaemonSignals.install()
         try repair()
-        let watcher = try InboxWatcher(inboxes: intakes.keys.sorted().map(InboxSpec.init(path:)))
-        for event in try watcher.start() { handle(event) }
-        let networkInboxes = intakes.keys.filter { (try? FileSystemKind.networkName(of: $0)) != nil }
-        for inbox in networkInboxes { log("inbox \(inbox) is on a network filesystem: polled every 2 s") }
-        log("augmentd: watching \(intakes.count) inbox\(intakes.count == 1 ? "" : "es"), "
-            + "\(workerCount) worker\(workerCount == 1 ? "" : "s"), dataset \(config.daemon.datasetRoot)")
-
-        let workers = (0..<workerCount).map { index in
-            let thread = Thread { [self] in workerLoop() }
-            thread.name = "augmentd-worker-\(index)"
-            thread.start()
-            return thread
+        let pool = WorkerPool(queue: queue, intakes: intakes, counters: counters, ledger: ledger,
+                              maxPixels: config.daemon.maxPixels, log: log)
+        pool.start(count: workerCount)
+        let watcher = try InboxWatcher(inboxes: intakes.inboxes.map(InboxSpec.init(path:)))
+        self.watcher = watcher
+        // The catch-up scan feeds the workers as it goes; a long one keeps asking systemd for time.
+        try watcher.start { event in
+            handle(event)
+            service.extendStartTimeout(now: Date().timeIntervalSince1970)
         }
-        _ = workers
+        findNetworkInboxes()
+        log("augmentd: watching \(intakes.inboxes.count) inbox\(intakes.inboxes.count == 1 ? "" : "es"), "
+            + "\(workerCount) worker\(workerCount == 1 ? "" : "s"), dataset \(config.daemon.datasetRoot)")
+        service.ready(status: statusLine())
+        lastRescan = Date().timeIntervalSince1970
 
-        var lastRescan = Date().timeIntervalSince1970
-        while !StopSignal.isRequested {
+        while !DaemonSignals.isStopRequested {
             // Wake for the earliest retry, so a settled file is not kept waiting for the next tick.
             let untilRetry = queue.nextRetry.map { max(0, $0 - Date().timeIntervalSince1970) } ?? 0.2
-            let events = try watcher.poll(timeout: Int32(min(0.2, untilRetry) * 1000) + 1)
             var rescanNeeded = false
-            for event in events {
+            try watcher.poll(timeout: Int32(min(0.2, untilRetry) * 1000) + 1) { event in
                 if event == .overflow {
                     let count = counters.countOverflow()
                     log("inotify queue overflow (\(count) so far): rescanning every inbox")
@@ -115,13 +109,19 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
             let interval = networkInboxes.isEmpty ? config.daemon.rescanInterval : 2
             if interval > 0 && now - lastRescan >= interval { rescanNeeded = true }
             if rescanNeeded {
-                for event in try watcher.rescan() { handle(event) }
+                try watcher.rescan { handle($0) }
                 lastRescan = now
             }
+            if DaemonSignals.takeReloadRequest() { reload(watcher) }
+            service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
+                         status: statusLine())
+            writeMetricsIfDue(now: now)
         }
         log("augmentd: stopping: finishing work in flight")
+        service.stopping()
         queue.stop()
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
+        writeMetricsIfDue(now: Date().timeIntervalSince1970, force: true)
         log("augmentd: stopped")
         return 0
     }
@@ -130,7 +130,7 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
         config.daemon.workers > 0 ? config.daemon.workers : ProcessInfo.processInfo.activeProcessorCount
     }
 
-    func handle(_ event: WatchEvent) {
+    private func handle(_ event: WatchEvent) {
         switch event {
         case .candidate(_, let path):
             queue.add(path)
@@ -143,40 +143,86 @@ public final class DaemonRunner: @unchecked Sendable {  // immutable after init;
         }
     }
 
-    func workerLoop() {
-        var factory = VariantFactory(limits: DecodeLimits(maxPixels: config.daemon.maxPixels))
-        while let path = queue.next() {
-            defer { queue.finished(path) }
-            guard let intake = intake(for: path) else { continue }
-            let started = Date()
-            let outcome = intake.process(path, factory: &factory)
-            let seconds = Date().timeIntervalSince(started)
-            let ms = Int(seconds * 1000)
-            switch outcome {
-            case .added, .duplicate, .labelConflict, .failed: counters.countProcessed(seconds: seconds, path: path)
-            case .refused, .notReady, .vanished: break
+    private func findNetworkInboxes() {
+        networkInboxes = intakes.inboxes.filter { (try? FileSystemKind.networkName(of: $0)) != nil }
+        for inbox in networkInboxes { log("inbox \(inbox) is on a network filesystem: polled every 2 s") }
+    }
+
+    /// SIGHUP: re-read and validate the file; a bad one is refused and the running configuration
+    /// stays. Inboxes added are watched and scanned, inboxes removed are let go; profiles and
+    /// limits apply to files taken from now on.
+    private func reload(_ watcher: InboxWatcher) {
+        service.reloading()
+        log("reload: reading \(configPath)")
+        defer { service.ready(status: statusLine()) }
+        let next: Configuration
+        do {
+            next = try Configuration.load(configPath)
+        } catch {
+            log("reload refused, the running configuration stays: \(error)")
+            return
+        }
+        if let problem = Self.restartOnlyChange(from: config, to: next) {
+            log("reload refused, the running configuration stays: \(problem)")
+            return
+        }
+        if next.daemon.workers != config.daemon.workers {
+            log("reload: workers = \(next.daemon.workers) takes effect at the next start")
+        }
+        let before = Set(intakes.inboxes)
+        intakes.install(next, ledger: ledger)
+        let after = Set(intakes.inboxes)
+        for inbox in before.subtracting(after).sorted() {
+            watcher.remove(inbox: InboxSpec(path: inbox))
+            log("reload: no longer watching \(inbox)")
+        }
+        for inbox in after.subtracting(before).sorted() {
+            do {
+                try watcher.add(inbox: InboxSpec(path: inbox)) { handle($0) }
+                log("reload: watching \(inbox)")
+            } catch {
+                log("reload: cannot watch \(inbox): \(error)")
             }
-            switch outcome {
-            case .added(let hash, let label, let split, let variants, _):
-                log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(ms)")
-            case .duplicate(let hash, let original):
-                log("duplicate \(path) hash=\(hash.prefix(8)) of \(original)")
-            case .labelConflict(let hash, let existing):
-                log("label conflict \(path) hash=\(hash.prefix(8)): already in the dataset as \"\(existing)\"")
-            case .failed(let reason, let movedTo):
-                log("failed \(path): \(reason)\(movedTo.map { " (moved to \($0))" } ?? "")")
-            case .refused(let kind):
-                if counters.firstRefusal(of: path) {
-                    log("refused \(path): not a regular file: \(kind.rawValue) (left in place)")
-                    try? ledger.record(.refused, inbox: intake.inbox.inbox, path: path,
-                                       label: try? intake.label(of: path).get(),
-                                       reason: "not a regular file: \(kind.rawValue)")
-                }
-            case .notReady(let retryAt):
-                queue.retry(path, at: retryAt)
-            case .vanished:
-                break
-            }
+        }
+        var kept = next
+        kept.daemon.workers = config.daemon.workers
+        config = kept
+        findNetworkInboxes()
+        log("reload: done (\(after.count) inbox\(after.count == 1 ? "" : "es"))")
+    }
+
+    /// Settings a running daemon cannot change: where the dataset and the ledger are.
+    static func restartOnlyChange(from old: Configuration, to new: Configuration) -> String? {
+        if old.daemon.datasetRoot != new.daemon.datasetRoot {
+            return "dataset_root cannot change while running (restart augmentd to move the dataset)"
+        }
+        if old.daemon.stateDir != new.daemon.stateDir {
+            return "state_dir cannot change while running (restart augmentd to move the ledger)"
+        }
+        return nil
+    }
+
+    /// The STATUS= line systemd shows in `systemctl status`.
+    private func statusLine() -> String {
+        let c = counters.snapshot
+        let q = queue.counts
+        var text = "added \(c.added), duplicates \(c.duplicates), failed \(c.failed) since start; "
+            + "pending \(q.ready + q.inFlight + q.later)"
+        if !c.lastFile.isEmpty { text += "; last \((c.lastFile as NSString).lastPathComponent)" }
+        return text
+    }
+
+    private func writeMetricsIfDue(now: Double, force: Bool = false) {
+        let path = config.daemon.metricsFile
+        guard !path.isEmpty, force || now - lastMetrics >= 5 else { return }
+        lastMetrics = now
+        do {
+            let input = MetricsFile.Input(summary: try ledger.summary(), failureReasons: try ledger.failureReasons(),
+                                          counters: counters.snapshot, queue: queue.counts, retrainRuns: [:],
+                                          startTime: startTime, now: now)
+            try MetricsFile.write(MetricsFile.render(input), to: path)
+        } catch {
+            log("cannot write the metrics file \(path): \(error)")
         }
     }
 }

@@ -185,6 +185,17 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// How many failures were recorded with each reason text.
+    public func failureReasons() throws(LedgerError) -> [String: Int] {
+        try withConnection { db throws(LedgerError) in
+            var out = [String: Int]()
+            try db.query("SELECT reason, COUNT(*) FROM events WHERE kind = 'failed' GROUP BY reason") { row in
+                out[row.text(0)] = Int(row.int(1))
+            }
+            return out
+        }
+    }
+
     /// Per (inbox, label): originals done and pending, variants, and events by kind, with the last error.
     public func summary() throws(LedgerError) -> [LedgerSummary] {
         try withConnection { db throws(LedgerError) in

@@ -24,58 +24,71 @@ public enum WatchEvent: Sendable, Equatable {
 /// below it. New folders get a watch and an immediate scan, so files created before the watch
 /// existed are not missed.
 public final class InboxWatcher {
+    /// Receives what the watcher finds, one event at a time (a scan of a huge tree is never
+    /// held in memory as a whole).
+    public typealias Sink = (WatchEvent) -> Void
+
     private let inotify: Inotify
-    private let inboxes: [InboxSpec]
+    private var inboxes: [String]
     /// watch descriptor → (inbox, folder)
     private var folders: [Int32: (inbox: String, path: String)] = [:]
     private var lost: Set<String> = []
-    private var pending: [WatchEvent] = []
 
     static let folderMask: InotifyMask = [.closeWrite, .movedTo, .create, .deleteSelf, .moveSelf, .onlyDirectory,
                                           .dontFollow]
 
     public init(inboxes: [InboxSpec]) throws(SystemError) {
         inotify = try Inotify()
-        self.inboxes = inboxes
+        self.inboxes = inboxes.map(\.path)
     }
 
-    /// Watches every inbox (and its folders) and returns the files already there: the catch-up scan.
-    public func start() throws(SystemError) -> [WatchEvent] {
-        var found = [WatchEvent]()
+    /// Watches every inbox (and its folders) and reports the files already there: the catch-up scan.
+    public func start(_ sink: Sink) throws(SystemError) {
         for inbox in inboxes {
-            found += try watchTree(inbox: inbox.path, folder: inbox.path)
+            try watchTree(inbox: inbox, folder: inbox, sink)
         }
-        return found
     }
 
     /// Scans every inbox again (after an overflow, or periodically) without adding duplicate watches.
-    public func rescan() throws(SystemError) -> [WatchEvent] {
-        var found = [WatchEvent]()
-        for inbox in inboxes where !lost.contains(inbox.path) {
-            found += try watchTree(inbox: inbox.path, folder: inbox.path)
+    public func rescan(_ sink: Sink) throws(SystemError) {
+        for inbox in inboxes where !lost.contains(inbox) {
+            try watchTree(inbox: inbox, folder: inbox, sink)
         }
-        found += try restoreLostInboxes()
-        return found
+        try restoreLostInboxes(sink)
     }
 
-    /// Waits up to `timeout` ms and returns what happened.
-    public func poll(timeout: Int32) throws(SystemError) -> [WatchEvent] {
-        var out = pending
-        pending = []
-        for event in try inotify.read(timeout: out.isEmpty ? timeout : 0) {
-            out += try handle(event)
-        }
-        if !lost.isEmpty { out += try restoreLostInboxes() }
-        return out
+    /// Starts watching one more inbox (at reload) and reports the files already in it.
+    public func add(inbox: InboxSpec, _ sink: Sink) throws(SystemError) {
+        guard !inboxes.contains(inbox.path) else { return }
+        inboxes.append(inbox.path)
+        try watchTree(inbox: inbox.path, folder: inbox.path, sink)
     }
 
-    private func handle(_ event: InotifyEvent) throws(SystemError) -> [WatchEvent] {
-        if event.mask.contains(.queueOverflow) { return [.overflow] }
+    /// Stops watching an inbox and every folder below it (at reload).
+    public func remove(inbox: InboxSpec) {
+        inboxes.removeAll { $0 == inbox.path }
+        lost.remove(inbox.path)
+        for (wd, folder) in folders where folder.inbox == inbox.path {
+            inotify.removeWatch(wd)
+            folders.removeValue(forKey: wd)
+        }
+    }
+
+    /// Waits up to `timeout` ms and reports what happened.
+    public func poll(timeout: Int32, _ sink: Sink) throws(SystemError) {
+        for event in try inotify.read(timeout: timeout) {
+            try handle(event, sink)
+        }
+        if !lost.isEmpty { try restoreLostInboxes(sink) }
+    }
+
+    private func handle(_ event: InotifyEvent, _ sink: Sink) throws(SystemError) {
+        if event.mask.contains(.queueOverflow) { return sink(.overflow) }
         if event.mask.contains(.ignored) {
             folders.removeValue(forKey: event.watch)
-            return []
+            return
         }
-        guard let owner = folders[event.watch] else { return [] }
+        guard let owner = folders[event.watch] else { return }
         if event.mask.contains(.deleteSelf) || event.mask.contains(.moveSelf) {
             inotify.removeWatch(event.watch)
             folders.removeValue(forKey: event.watch)
@@ -86,57 +99,53 @@ public final class InboxWatcher {
                     folders.removeValue(forKey: wd)
                 }
                 lost.insert(owner.inbox)
-                return [.inboxLost(inbox: owner.inbox)]
+                sink(.inboxLost(inbox: owner.inbox))
             }
-            return []
+            return
         }
         let name = event.nameString
-        if event.name.isEmpty || IgnoreRules.ignores(name) { return [] }
+        if event.name.isEmpty || IgnoreRules.ignores(name) { return }
         let path = "\(owner.path)/\(name)"
         if event.mask.contains(.isDirectory) {
             // A folder named like an image is handed on, to be refused; it is not a label folder.
-            if IgnoreRules.looksLikeImage(name) { return [.candidate(inbox: owner.inbox, path: path)] }
+            if IgnoreRules.looksLikeImage(name) { return sink(.candidate(inbox: owner.inbox, path: path)) }
             // A new label folder (created, or moved in with files inside): watch, then scan it.
             if event.mask.contains(.create) || event.mask.contains(.movedTo) {
-                return try watchTree(inbox: owner.inbox, folder: path)
+                try watchTree(inbox: owner.inbox, folder: path, sink)
             }
-            return []
+            return
         }
-        return [.candidate(inbox: owner.inbox, path: path)]
+        sink(.candidate(inbox: owner.inbox, path: path))
     }
 
-    /// Adds watches to `folder` and every folder below it (skipping ignored names) and lists the files.
-    private func watchTree(inbox: String, folder: String) throws(SystemError) -> [WatchEvent] {
+    /// Adds watches to `folder` and every folder below it (skipping ignored names) and reports the files.
+    private func watchTree(inbox: String, folder: String, _ sink: Sink) throws(SystemError) {
         let wd: Int32
         do {
             wd = try inotify.addWatch(folder, mask: Self.folderMask)
         } catch {
             // A folder that vanished (or is not a folder) between the event and the watch is no error.
-            if case .call(_, let code) = error, code == ENOENT || code == ENOTDIR { return [] }
+            if case .call(_, let code) = error, code == ENOENT || code == ENOTDIR { return }
             throw error
         }
         folders[wd] = (inbox, folder)
-        var found = [WatchEvent]()
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names.sorted() where !IgnoreRules.ignores(name) {
             let path = "\(folder)/\(name)"
             if (try? RegularFile.kind(at: path)) == .directory && !IgnoreRules.looksLikeImage(name) {
-                found += try watchTree(inbox: inbox, folder: path)
+                try watchTree(inbox: inbox, folder: path, sink)
             } else {
-                found.append(.candidate(inbox: inbox, path: path))
+                sink(.candidate(inbox: inbox, path: path))
             }
         }
-        return found
     }
 
-    private func restoreLostInboxes() throws(SystemError) -> [WatchEvent] {
-        var out = [WatchEvent]()
+    private func restoreLostInboxes(_ sink: Sink) throws(SystemError) {
         for inbox in lost.sorted() where (try? RegularFile.kind(at: inbox)) == .directory {
             lost.remove(inbox)
-            out.append(.inboxRestored(inbox: inbox))
-            out += try watchTree(inbox: inbox, folder: inbox)
+            sink(.inboxRestored(inbox: inbox))
+            try watchTree(inbox: inbox, folder: inbox, sink)
         }
-        return out
     }
 
     /// Inboxes currently missing.
@@ -144,4 +153,20 @@ public final class InboxWatcher {
 
     /// Folders currently watched (for status and tests).
     public var watchedFolders: Set<String> { Set(folders.values.map(\.path)) }
+}
+
+extension InboxWatcher {
+    /// The catch-up scan's events as a list (for small inboxes and tests).
+    public func start() throws(SystemError) -> [WatchEvent] {
+        var out = [WatchEvent]()
+        try start { out.append($0) }
+        return out
+    }
+
+    /// One poll's events as a list.
+    public func poll(timeout: Int32) throws(SystemError) -> [WatchEvent] {
+        var out = [WatchEvent]()
+        try poll(timeout: timeout) { out.append($0) }
+        return out
+    }
 }

@@ -1,0 +1,92 @@
+import Codecs
+import Foundation
+import Ingest
+import Ledger
+import Synchronization
+
+/// The worker threads: each takes paths from the queue, runs the life of one file, logs the
+/// outcome and counts it. The pool also says whether it is making progress, for the watchdog.
+final class WorkerPool: Sendable {
+    private let queue: WorkQueue
+    private let intakes: IntakeTable
+    private let counters: DaemonCounters
+    private let ledger: Ledger
+    private let maxPixels: Int
+    private let log: @Sendable (String) -> Void
+    /// When a worker last finished a file or found the queue empty.
+    private let lastProgress = Atomic<Int64>(0)
+
+    init(queue: WorkQueue, intakes: IntakeTable, counters: DaemonCounters, ledger: Ledger, maxPixels: Int,
+         log: @escaping @Sendable (String) -> Void) {
+        self.queue = queue
+        self.intakes = intakes
+        self.counters = counters
+        self.ledger = ledger
+        self.maxPixels = maxPixels
+        self.log = log
+    }
+
+    func start(count: Int) {
+        markProgress()
+        for index in 0..<count {
+            let thread = Thread { [self] in run() }
+            thread.name = "augmentd-worker-\(index)"
+            thread.start()
+        }
+    }
+
+    private func markProgress() {
+        lastProgress.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
+    }
+
+    /// False when files are in flight and none has finished for `seconds`: the pool is stuck.
+    func isHealthy(stuckAfter seconds: Double?, now: Double) -> Bool {
+        guard let seconds, queue.counts.inFlight > 0 else { return true }
+        return now - Double(lastProgress.load(ordering: .relaxed)) / 1000 < seconds
+    }
+
+    private func run() {
+        var factory = VariantFactory(limits: DecodeLimits(maxPixels: maxPixels))
+        while let path = queue.next() {
+            defer {
+                queue.finished(path)
+                markProgress()
+            }
+            guard let intake = intakes.intake(for: path) else { continue }
+            if intake.limits.maxPixels != factory.decoder.limits.maxPixels {
+                factory = VariantFactory(limits: intake.limits)   // max_pixels changed at reload
+            }
+            let started = Date()
+            let outcome = intake.process(path, factory: &factory)
+            report(outcome, path: path, intake: intake, seconds: Date().timeIntervalSince(started))
+        }
+    }
+
+    private func report(_ outcome: IntakeOutcome, path: String, intake: FileIntake, seconds: Double) {
+        switch outcome {
+        case .added, .duplicate, .labelConflict, .failed: counters.countProcessed(outcome, seconds: seconds, path: path)
+        case .refused, .notReady, .vanished: break
+        }
+        switch outcome {
+        case .added(let hash, let label, let split, let variants, _):
+            log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(Int(seconds * 1000))")
+        case .duplicate(let hash, let original):
+            log("duplicate \(path) hash=\(hash.prefix(8)) of \(original)")
+        case .labelConflict(let hash, let existing):
+            log("label conflict \(path) hash=\(hash.prefix(8)): already in the dataset as \"\(existing)\"")
+        case .failed(let reason, let movedTo):
+            log("failed \(path): \(reason)\(movedTo.map { " (moved to \($0))" } ?? "")")
+        case .refused(let kind):
+            if counters.firstRefusal(of: path) {
+                log("refused \(path): not a regular file: \(kind.rawValue) (left in place)")
+                try? ledger.record(.refused, inbox: intake.inbox.inbox, path: path,
+                                   label: try? intake.label(of: path).get(),
+                                   reason: "not a regular file: \(kind.rawValue)")
+            }
+        case .notReady(let retryAt):
+            queue.retry(path, at: retryAt)
+        case .vanished:
+            break
+        }
+    }
+}
