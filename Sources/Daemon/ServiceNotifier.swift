@@ -15,7 +15,7 @@ final class ServiceNotifier {
     private var lastPing = 0.0
     private var lastStatus = ""
     private var lastStatusAt = 0.0
-    private var lastExtend = 0.0
+    private var lastExtend = Date().timeIntervalSince1970   // the first extension after 10 s of scanning
     private var failed = false
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping (String) -> Void) {

@@ -5,7 +5,7 @@ public final class DaemonProcess {
     public let process = Process()
     public let logURL: URL
 
-    public init(config: URL, workingDirectory: URL, log: URL) throws {
+    public init(config: URL, workingDirectory: URL, log: URL, environment: [String: String] = [:]) throws {
         logURL = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -16,6 +16,9 @@ public final class DaemonProcess {
         process.standardError = handle
         process.standardOutput = handle
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
     }
 
