@@ -15,8 +15,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-swift build -c release --product augmentd
-bin=.build/release/augmentd
+# AUGMENTD_BIN=path uses an already built binary (the test suite runs this script that way).
+bin="${AUGMENTD_BIN:-.build/release/augmentd}"
+if [ -z "${AUGMENTD_BIN:-}" ]; then
+    swift build -c release --product augmentd
+fi
 config=etc/augmentd/examples/demo.toml
 
 # The first folder below the inbox names the class; copies, because the daemon moves what it takes.

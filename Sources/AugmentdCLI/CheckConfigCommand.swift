@@ -13,8 +13,11 @@ struct CheckConfigCommand: ParsableCommand {
     @Argument(help: "The configuration file (TOML).")
     var file: String
 
+    @Flag(help: "Do not require the inboxes to exist (to check a file before deploying it).")
+    var skipPathChecks = false
+
     func run() throws {
-        let config = try CLIErrors.loadConfiguration(file)
+        let config = try CLIErrors.loadConfiguration(file, checkPaths: !skipPathChecks)
         print(EffectiveConfig.render(config), terminator: "")
     }
 }

@@ -67,6 +67,7 @@ struct MetricsFile {
 
     /// Writes the file atomically (a dot-temp beside it, renamed), so the collector never reads half of it.
     static func write(_ text: String, to path: String) throws(SystemError) {
+        try DurableFile.makeFolders(DurableFile.split(path).folder)
         try DurableFile.write(Array(text.utf8), to: path, syncFolder: false)
     }
 }

@@ -7,30 +7,61 @@ public enum AugmentdBinary {
         Bundle.main.bundleURL.appendingPathComponent("augmentd")
     }
 
+    /// Runs `augmentd ARGS…` to completion and captures its output.
+    public static func run(_ arguments: [String], currentDirectory: URL? = nil) throws -> Subprocess.Output {
+        try Subprocess.run(url, arguments, currentDirectory: currentDirectory)
+    }
+}
+
+/// Runs a program to completion and captures its output.
+public enum Subprocess {
     public struct Output: Sendable {
         public let status: Int32
         public let stdout: String
         public let stderr: String
     }
 
-    /// Runs `augmentd ARGS…` to completion and captures its output.
-    public static func run(_ arguments: [String], currentDirectory: URL? = nil) throws -> Output {
+    public static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> Output {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read before waiting so a full pipe cannot block the child.
+        // stderr is drained on another thread while stdout is read here: neither pipe can fill
+        // up and block the child.
+        let stderrReader = PipeReader(err.fileHandleForReading)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stderr = stderrReader.wait()
         process.waitUntilExit()
         return Output(status: process.terminationStatus,
                       stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on a background thread.
+final class PipeReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
 
