@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         // The life of one file, shared by the daemon and the one-shot `augment`: layout, split, variants.
         .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Config", "Hashing", "Ledger", "LinuxSystem"]),
-        // `augmentd run`: watcher, work queue, workers, repair at start, graceful stop.
-        .target(name: "Daemon", dependencies: ["Ingest", "Watch", "Config", "Ledger", "LinuxSystem"]),
+        // Retraining: the trigger policy, the manifest, the runner (lock, process group, timeout).
+        .target(name: "Retrain", dependencies: ["Config", "Ledger", "LinuxSystem"]),
+        // `augmentd run`: watcher, work queue, workers, repair at start, reload, notify, metrics, graceful stop.
+        .target(name: "Daemon", dependencies: ["Ingest", "Watch", "Config", "Ledger", "LinuxSystem", "Retrain"]),
         // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The SQLite ledger: schema, migrations, one transaction per invariant.
@@ -45,7 +47,7 @@ let package = Package(
         .target(
             name: "AugmentdCLI",
             dependencies: [
-                "Codecs", "Imaging", "Augment", "Config", "Ingest", "Daemon", "Ledger", "LinuxSystem", "Hashing",
+                "Codecs", "Imaging", "Augment", "Config", "Ingest", "Daemon", "Ledger", "LinuxSystem", "Hashing", "Retrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -7,7 +7,7 @@ public struct AugmentdCommand: ParsableCommand {
         abstract: "Grows image datasets from watched inbox folders with Keras-style augmentation.",
         version: AugmentdVersion.string,
         subcommands: [InspectCommand.self, TransformCommand.self, AugmentCommand.self, PreviewCommand.self,
-                      CheckConfigCommand.self, RunCommand.self, StatusCommand.self]
+                      CheckConfigCommand.self, RunCommand.self, StatusCommand.self, RetrainCommand.self]
     )
 
     public init() {}
@@ -15,5 +15,5 @@ public struct AugmentdCommand: ParsableCommand {
 
 /// The version printed by `--version` and written into failure reports.
 public enum AugmentdVersion {
-    public static let string = "0.1.0"
+    public static let string = "0.2.0"
 }

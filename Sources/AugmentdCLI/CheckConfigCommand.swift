@@ -72,6 +72,7 @@ enum EffectiveConfig {
             out += "quiet_period = \(quoted(duration(r.quietPeriod)))\n"
             out += "min_interval = \(quoted(duration(r.minInterval)))\n"
             out += "timeout = \(quoted(duration(r.timeout)))\n"
+            out += "stop_grace = \(quoted(duration(r.stopGrace)))\n"
         }
         return out
     }

@@ -8,7 +8,7 @@ import Watch
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Counts per inbox and label: originals, variants, failures, duplicates, pending files, last error.")
+        abstract: "Counts per inbox and label (originals, variants, failures, duplicates, waiting files, last error) and retraining.")
 
     @OptionGroup var configFile: ConfigFileOption
 
@@ -29,14 +29,31 @@ struct StatusCommand: ParsableCommand {
         var lastError: String? = nil
     }
 
+    struct Retraining: Codable {
+        var configured: Bool
+        var pendingOriginals = 0
+        var pendingPerLabel: [String: Int] = [:]
+        var recentRuns: [RetrainRunRecord] = []
+    }
+
+    struct Report: Codable {
+        var labels: [Row]
+        var retrain: Retraining
+    }
+
     func run() throws {
         let configuration = try CLIErrors.loadConfiguration(configFile.config, checkPaths: false)
         let ledgerPath = "\(configuration.daemon.stateDir)/ledger.sqlite"
         var rows: [String: Row] = [:]
+        var retraining = Retraining(configured: configuration.retrain != nil)
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
         if FileManager.default.fileExists(atPath: ledgerPath) {
             let ledger: Ledger
             do { ledger = try Ledger(path: ledgerPath) } catch { throw CLIErrors.Failure(description: "\(error)") }
+            let state = try ledger.retrainState()
+            retraining.pendingOriginals = state.untrainedOriginals
+            retraining.pendingPerLabel = state.untrainedPerLabel
+            retraining.recentRuns = try ledger.recentRuns(limit: 5)
             for s in try ledger.summary() {
                 var row = Row(inbox: s.inbox, label: s.label)
                 row.originals = s.originals
@@ -69,8 +86,9 @@ struct StatusCommand: ParsableCommand {
         let sorted = rows.values.sorted { ($0.inbox, $0.label) < ($1.inbox, $1.label) }
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(sorted), as: UTF8.self))
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            print(String(decoding: try encoder.encode(Report(labels: sorted, retrain: retraining)), as: UTF8.self))
             return
         }
         print("inbox\tlabel\toriginals\tvariants\twaiting\tfailed\tduplicates\tconflicts\trefused\tlast error")
@@ -78,6 +96,17 @@ struct StatusCommand: ParsableCommand {
             print([r.inbox, r.label, "\(r.originals)", "\(r.variants)", "\(r.waitingInInbox + r.processing)",
                    "\(r.failed)", "\(r.duplicates)", "\(r.labelConflicts)", "\(r.refused)", r.lastError ?? "-"]
                 .joined(separator: "\t"))
+        }
+        guard retraining.configured || !retraining.recentRuns.isEmpty else { return }
+        let perLabel = retraining.pendingPerLabel.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        print("\nretrain: \(retraining.pendingOriginals) new original\(retraining.pendingOriginals == 1 ? "" : "s") not yet trained on"
+              + (perLabel.isEmpty ? "" : " (\(perLabel.joined(separator: ", ")))"))
+        let formatter = ISO8601DateFormatter()
+        for r in retraining.recentRuns {
+            let ended = r.endedAt.map { "\(Int($0 - r.startedAt)) s" } ?? "running"
+            let code = r.exitCode.map { "exit \($0)" } ?? r.signal.map { "signal \($0)" } ?? "-"
+            print([r.id, r.result.rawValue, formatter.string(from: Date(timeIntervalSince1970: r.startedAt)), ended, code,
+                   "\(r.originals) originals", r.logPath].joined(separator: "\t"))
         }
     }
 }

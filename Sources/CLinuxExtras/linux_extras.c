@@ -1,1 +1,6 @@
+#define _GNU_SOURCE
 #include "linux_extras.h"
+
+int lx_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}

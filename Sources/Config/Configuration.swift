@@ -39,6 +39,8 @@ public struct RetrainSettings: Sendable, Equatable {
     public var quietPeriod = 30.0
     public var minInterval = 600.0
     public var timeout = 7200.0
+    /// After SIGTERM to the run's process group (timeout or shutdown), SIGKILL follows this much later.
+    public var stopGrace = 10.0
 }
 
 /// The whole configuration file, validated.
@@ -119,6 +121,7 @@ public struct Configuration: Sendable, Equatable {
             settings.minInterval = try r.duration("min_interval", default: 600)
             settings.timeout = try r.duration("timeout", default: 7200)
             if settings.timeout <= 0 { throw r.error("timeout", "must be longer than 0") }
+            settings.stopGrace = try r.duration("stop_grace", default: 10)
             try r.finish()
             config.retrain = settings
         }

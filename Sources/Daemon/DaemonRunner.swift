@@ -23,6 +23,7 @@ public final class DaemonRunner {
     private let queue = WorkQueue()
     private let counters = DaemonCounters()
     private let service: ServiceNotifier
+    private let retrain: RetrainScheduler
     private let startTime = Date().timeIntervalSince1970
     private var watcher: InboxWatcher?
     private var networkInboxes: [String] = []
@@ -44,6 +45,8 @@ public final class DaemonRunner {
         intakes = IntakeTable(version: version)
         intakes.install(config, ledger: ledger)
         service = ServiceNotifier(environment: environment, log: log)
+        retrain = RetrainScheduler(ledger: ledger, log: log)
+        retrain.configure(config)
     }
 
     /// Work a crash left behind: dot-temp files in the dataset (never complete, never seen by
@@ -115,11 +118,13 @@ public final class DaemonRunner {
             if DaemonSignals.takeReloadRequest() { reload(watcher) }
             service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
                          status: statusLine())
+            retrain.tick(now: now)
             writeMetricsIfDue(now: now)
         }
         log("augmentd: stopping: finishing work in flight")
         service.stopping()
         queue.stop()
+        retrain.stop()
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
         writeMetricsIfDue(now: Date().timeIntervalSince1970, force: true)
         log("augmentd: stopped")
@@ -187,6 +192,7 @@ public final class DaemonRunner {
         var kept = next
         kept.daemon.workers = config.daemon.workers
         config = kept
+        retrain.configure(config)
         findNetworkInboxes()
         log("reload: done (\(after.count) inbox\(after.count == 1 ? "" : "es"))")
     }
@@ -218,7 +224,7 @@ public final class DaemonRunner {
         lastMetrics = now
         do {
             let input = MetricsFile.Input(summary: try ledger.summary(), failureReasons: try ledger.failureReasons(),
-                                          counters: counters.snapshot, queue: queue.counts, retrainRuns: [:],
+                                          counters: counters.snapshot, queue: queue.counts, retrainRuns: try ledger.runCounts(),
                                           startTime: startTime, now: now)
             try MetricsFile.write(MetricsFile.render(input), to: path)
         } catch {

@@ -63,12 +63,12 @@ public final class Ledger: Sendable {
         connection = Mutex(db)
     }
 
-    private func withConnection<T: Sendable>(_ body: (SQLiteConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
+    func withConnection<T: Sendable>(_ body: (SQLiteConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {
         try connection.withLock { (db: inout SQLiteConnection) throws(LedgerError) -> T in try body(db) }
     }
 
     /// Runs `body` in one IMMEDIATE transaction: all of it is recorded, or none.
-    private func transaction<T>(_ db: SQLiteConnection, _ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+    func transaction<T>(_ db: SQLiteConnection, _ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
         try db.execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

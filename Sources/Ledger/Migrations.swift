@@ -39,6 +39,30 @@ enum Migrations {
             );
             CREATE INDEX events_by_inbox ON events(inbox, label, kind);
             """),
+        ("retraining runs; originals remember the run that trained them", """
+            ALTER TABLE originals ADD COLUMN trained_run TEXT REFERENCES retrain_runs(id);
+            CREATE INDEX originals_untrained ON originals(status) WHERE trained_run IS NULL;
+            CREATE TABLE retrain_runs (
+                id TEXT PRIMARY KEY,
+                trigger TEXT NOT NULL CHECK (trigger IN ('policy', 'manual')),
+                started_at REAL NOT NULL,
+                ended_at REAL,
+                result TEXT NOT NULL CHECK (result IN ('running', 'succeeded', 'failed', 'timed_out', 'interrupted')),
+                exit_code INTEGER,
+                signal INTEGER,
+                originals INTEGER NOT NULL,
+                variants INTEGER NOT NULL,
+                process_group INTEGER,
+                log_path TEXT NOT NULL,
+                manifest_path TEXT NOT NULL
+            );
+            -- Exactly the originals a run was given: only these are marked trained when it succeeds.
+            CREATE TABLE retrain_run_originals (
+                run_id TEXT NOT NULL REFERENCES retrain_runs(id),
+                original_id INTEGER NOT NULL REFERENCES originals(id),
+                PRIMARY KEY (run_id, original_id)
+            );
+            """),
     ]
 
     static func apply(_ db: SQLiteConnection) throws(LedgerError) {

@@ -119,7 +119,8 @@ struct DaemonTests {
         let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
         #expect(status.status == 0, "\(status.stderr)")
         struct Row: Decodable { let label: String; let originals: Int; let variants: Int; let failed: Int; let duplicates: Int; let refused: Int }
-        let rows = try JSONDecoder().decode([Row].self, from: Data(status.stdout.utf8))
+        struct Report: Decodable { let labels: [Row] }
+        let rows = try JSONDecoder().decode(Report.self, from: Data(status.stdout.utf8)).labels
         let cats = try #require(rows.first { $0.label == "cats" })
         let dogs = try #require(rows.first { $0.label == "dogs" })
         #expect(cats.originals == 5 && cats.variants == 10 && cats.failed == 3 && cats.duplicates == 1)

@@ -30,7 +30,8 @@ extension DaemonTests {
         // The ledger's view, through `augmentd status --json`.
         let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
         struct Row: Decodable { let label: String; let originals: Int; let variants: Int; let failed: Int; let duplicates: Int }
-        let rows = try JSONDecoder().decode([Row].self, from: Data(status.stdout.utf8))
+        struct Report: Decodable { let labels: [Row] }
+        let rows = try JSONDecoder().decode(Report.self, from: Data(status.stdout.utf8)).labels
         #expect(total("augmentd_originals_total") == Double(rows.reduce(0) { $0 + $1.originals }))
         #expect(total("augmentd_variants_total") == Double(rows.reduce(0) { $0 + $1.variants }))
         #expect(total("augmentd_failures_total") == Double(rows.reduce(0) { $0 + $1.failed }))

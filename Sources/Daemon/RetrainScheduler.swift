@@ -1,0 +1,76 @@
+import Config
+import Foundation
+import Ledger
+import Retrain
+import Synchronization
+
+/// The daemon's side of retraining: once a second it asks the policy, and starts a run on a
+/// thread of its own when the policy says so (the main loop never waits for a trainer). At
+/// shutdown it asks the run in flight to stop and waits until it is recorded.
+final class RetrainScheduler {
+    private var runner: RetrainRunner?
+    private var policy: RetrainPolicy?
+    private let ledger: Ledger
+    private let log: @Sendable (String) -> Void
+    private let running = Flag()
+    private var lastCheck = 0.0
+    private var lastReason = ""
+
+    init(ledger: Ledger, log: @escaping @Sendable (String) -> Void) {
+        self.ledger = ledger
+        self.log = log
+    }
+
+    /// Takes the `[retrain]` settings of a (re)loaded configuration; nil turns retraining off.
+    func configure(_ config: Configuration) {
+        guard let settings = config.retrain else {
+            runner = nil
+            policy = nil
+            return
+        }
+        runner = RetrainRunner(settings: settings, datasetRoot: config.daemon.datasetRoot,
+                               stateDir: config.daemon.stateDir, ledger: ledger, log: log)
+        policy = RetrainPolicy(settings: settings)
+    }
+
+    func tick(now: Double) {
+        guard let runner, let policy, now - lastCheck >= 1, !running.isSet else { return }
+        lastCheck = now
+        guard let state = try? ledger.retrainState() else { return }
+        switch policy.decide(state, runInFlight: runner.isRunInFlight(), now: now) {
+        case .start:
+            lastReason = ""
+            running.set(true)
+            let thread = Thread { [running, log] in
+                switch runner.run(trigger: "policy") {
+                case .busy: log("retrain: another run holds the lock; trying again later")
+                case .notStarted(let why): log("retrain: not started: \(why)")
+                case .finished: break
+                }
+                running.set(false)
+            }
+            thread.name = "augmentd-retrain"
+            thread.start()
+        case .wait(let reason, _):
+            lastReason = reason
+        }
+    }
+
+    /// Why no run is starting now ("" when one is about to, or retraining is off).
+    var waitingReason: String { lastReason }
+
+    /// Ends the run in flight (SIGTERM to its group, SIGKILL after the grace) and waits for it.
+    func stop() {
+        guard running.isSet else { return }
+        log("stopping: ending the retrain run in flight")
+        RetrainRunner.requestStop()
+        while running.isSet { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+/// A flag shared with the run's thread.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set(_ on: Bool) { value.store(on, ordering: .relaxed) }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Retraining with the real binary and the tiny example trainer: the trigger, the manifest, one
+/// run at a time, failures and timeouts, and a daemon killed during a run.
+extension DaemonTests {
+    static let tinyTrainer = TestPaths.repository.appendingPathComponent("etc/augmentd/examples/train_tiny.py").path
+
+    /// A config whose [retrain] runs `command`; the trainer's model goes to `model.json`.
+    static func retrainConfig(_ dir: TemporaryDirectory, command: [String], minNew: Int, minInterval: String = "1h",
+                              timeout: String = "1m") throws -> URL {
+        try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
+        let argv = command.map { "\"\($0)\"" }.joined(separator: ", ")
+        let text = """
+            [daemon]
+            dataset_root = "dataset"
+            state_dir = "state"
+            workers = 2
+            [profiles.test]
+            variants = 2
+            rotation_range = 10
+            format = "png"
+            png_compression = 1
+            [[watch]]
+            inbox = "inbox"
+            profile = "test"
+            val_fraction = 0
+            [retrain]
+            command = [\(argv)]
+            min_new_originals = \(minNew)
+            quiet_period = "300ms"
+            min_interval = "\(minInterval)"
+            timeout = "\(timeout)"
+            stop_grace = "1s"
+            """
+        try text.write(to: dir.file("augmentd.toml"), atomically: false, encoding: .utf8)
+        return dir.file("augmentd.toml")
+    }
+
+    /// A shell script trainer in the test folder (for slow, failing and stubborn trainers).
+    static func script(_ dir: TemporaryDirectory, _ name: String, _ body: String) throws -> String {
+        let url = dir.file(name)
+        try ("#!/bin/sh\n" + body + "\n").write(to: url, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        return url.path
+    }
+
+    struct RetrainStatus: Decodable {
+        struct Run: Decodable {
+            let id: String
+            let result: String
+            let originals: Int
+            let variants: Int
+            let manifestPath: String
+            let exitCode: Int?
+        }
+        let pendingOriginals: Int
+        let recentRuns: [Run]
+    }
+
+    static func retrainStatus(_ config: URL, _ dir: TemporaryDirectory) throws -> RetrainStatus {
+        struct Report: Decodable { let retrain: RetrainStatus }
+        let output = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Report.self, from: Data(output.stdout.utf8)).retrain
+    }
+
+    struct ManifestFile: Decodable {
+        struct Entry: Decodable { let kind: String; let label: String; let split: String; let hash: String; let path: String; let variant: Int? }
+        let runId: String
+        let datasetRoot: String
+        let newOriginals: Int
+        let files: [Entry]
+        let labelTotals: [String: [String: Int]]
+    }
+
+    static func manifest(_ path: String) throws -> ManifestFile {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(ManifestFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    struct TinyModel: Decodable {
+        struct Label: Decodable { let originals: Int; let files: Int }
+        let labels: [String: Label]
+        let trainedHashes: [String: String]
+    }
+
+    static func model(_ dir: TemporaryDirectory) throws -> TinyModel {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(TinyModel.self, from: Data(contentsOf: dir.file("model.json")))
+    }
+
+    static func drop(_ dir: TemporaryDirectory, label: String, seeds: [UInt64]) throws {
+        try FileManager.default.createDirectory(at: dir.file("inbox/\(label)"), withIntermediateDirectories: true)
+        for seed in seeds { try Data(png(seed)).write(to: dir.file("inbox/\(label)/f\(seed).png")) }
+    }
+
+    @Test func reachingTheThresholdStartsExactlyOneRunWithTheRightManifest() throws {
+        let dir = try TemporaryDirectory("retrain-threshold")
+        let config = try Self.retrainConfig(dir, command: ["python3", Self.tinyTrainer, "--model", dir.file("model.json").path],
+                                            minNew: 3)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        try Self.drop(dir, label: "cats", seeds: [1, 2])
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty })
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(!daemon.log.contains("retrain 2"), "a run started below the threshold: \(daemon.log)")
+        try Self.drop(dir, label: "dogs", seeds: [3])
+        #expect(eventually { daemon.log.contains("succeeded in") }, "\(daemon.log)")
+        Thread.sleep(forTimeInterval: 1.5)   // a second run would have started by now
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let status = try Self.retrainStatus(config, dir)
+        try #require(status.recentRuns.count == 1, "\(status.recentRuns)")
+        let run = status.recentRuns[0]
+        #expect(run.result == "succeeded" && run.originals == 3 && run.variants == 6 && run.exitCode == 0)
+        #expect(status.pendingOriginals == 0)
+        let manifest = try Self.manifest(run.manifestPath)
+        #expect(manifest.runId == run.id && manifest.newOriginals == 3)
+        #expect(manifest.datasetRoot == dir.file("dataset").standardizedFileURL.path)
+        #expect(manifest.files.filter { $0.kind == "original" }.count == 3 && manifest.files.filter { $0.kind == "variant" }.count == 6)
+        for seed: UInt64 in [1, 2, 3] {
+            let label = seed == 3 ? "dogs" : "cats"
+            #expect(manifest.files.contains { $0.kind == "original" && $0.hash == DigestHex.of(Self.png(seed)) && $0.label == label
+                && $0.split == "train" && $0.path == "train/\(label)/f\(seed)-\(Self.h8(seed)).png" })
+        }
+        for entry in manifest.files {
+            #expect(FileManager.default.fileExists(atPath: "\(manifest.datasetRoot)/\(entry.path)"), "\(entry.path)")
+        }
+        #expect(manifest.labelTotals["cats"]?["train_originals"] == 2 && manifest.labelTotals["dogs"]?["variants"] == 2)
+        let model = try Self.model(dir)
+        #expect(model.trainedHashes.count == 3 && model.labels["cats"]?.originals == 2 && model.labels["cats"]?.files == 6)
+        let log = try String(contentsOfFile: dir.file("state/retrain/\(run.id).log").path, encoding: .utf8)
+        #expect(log.contains("trained on 3 new originals"))
+    }
+
+    @Test func filesArrivingDuringARunGoToTheNextRun() throws {
+        let dir = try TemporaryDirectory("retrain-during")
+        let slow = try Self.script(dir, "slow.sh", "sleep 2\nexec python3 \"\(Self.tinyTrainer)\" --model \"\(dir.file("model.json").path)\"")
+        let config = try Self.retrainConfig(dir, command: [slow], minNew: 2, minInterval: "0")
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        try Self.drop(dir, label: "cats", seeds: [11, 12])
+        #expect(eventually { daemon.log.contains(": started ") }, "\(daemon.log)")
+        try Self.drop(dir, label: "cats", seeds: [13, 14])
+        #expect(eventually { daemon.log.components(separatedBy: "succeeded in").count == 3 }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let runs = try Self.retrainStatus(config, dir).recentRuns.reversed().map { $0 }
+        try #require(runs.count == 2)
+        let first = try Self.manifest(runs[0].manifestPath), second = try Self.manifest(runs[1].manifestPath)
+        func hashes(_ m: ManifestFile) -> Set<String> { Set(m.files.filter { $0.kind == "original" }.map(\.hash)) }
+        #expect(hashes(first) == Set([11, 12].map { DigestHex.of(Self.png($0)) }))
+        #expect(hashes(second) == Set([13, 14].map { DigestHex.of(Self.png($0)) }))
+        #expect(try Self.model(dir).labels["cats"]?.originals == 4)
+    }
+
+    @Test func aFailingTrainerKeepsFilesPendingAndALaterSuccessClearsThem() throws {
+        let dir = try TemporaryDirectory("retrain-fail")
+        let flaky = try Self.script(dir, "flaky.sh", """
+            if [ -e "\(dir.file("fail.flag").path)" ]; then echo "simulated failure" >&2; exit 3; fi
+            exec python3 "\(Self.tinyTrainer)" --model "\(dir.file("model.json").path)"
+            """)
+        try Data().write(to: dir.file("fail.flag"))
+        let config = try Self.retrainConfig(dir, command: [flaky], minNew: 2, minInterval: "1s")
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        try Self.drop(dir, label: "birds", seeds: [21, 22])
+        #expect(eventually { daemon.log.contains("failed with exit status 3") }, "\(daemon.log)")
+        var status = try Self.retrainStatus(config, dir)
+        #expect(status.pendingOriginals == 2)
+        try FileManager.default.removeItem(at: dir.file("fail.flag"))
+        #expect(eventually { daemon.log.contains("succeeded in") }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        status = try Self.retrainStatus(config, dir)
+        #expect(status.pendingOriginals == 0)
+        let results = status.recentRuns.map(\.result)
+        #expect(results.first == "succeeded" && results.dropFirst().allSatisfy { $0 == "failed" }, "\(results)")
+        #expect(status.recentRuns.allSatisfy { $0.originals == 2 }, "every attempt was given the same two files")
+        let failedLog = try String(contentsOfFile: dir.file("state/retrain/\(status.recentRuns.last!.id).log").path, encoding: .utf8)
+        #expect(failedLog.contains("simulated failure"))
+    }
+
+    @Test func aStubbornTrainerAndItsGrandchildAreKilledAtTheTimeout() throws {
+        let dir = try TemporaryDirectory("retrain-timeout")
+        let pidFile = dir.file("grandchild.pid").path
+        let stubborn = try Self.script(dir, "stubborn.sh", """
+            trap '' TERM
+            sleep 1000 &
+            echo $! > "\(pidFile)"
+            while true; do sleep 0.1; done
+            """)
+        let config = try Self.retrainConfig(dir, command: [stubborn], minNew: 1, timeout: "1s")
+        try Self.drop(dir, label: "cats", seeds: [31])
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty })
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let result = try AugmentdBinary.run(["retrain", "--config", config.path, "--now"], currentDirectory: dir.url)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("timed out after 1 s"))
+        let grandchild = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!processIsAlive(grandchild), "the grandchild survived the timeout")
+        let status = try Self.retrainStatus(config, dir)
+        #expect(status.recentRuns.first?.result == "timed_out")
+        #expect(status.pendingOriginals == 1)
+    }
+
+    @Test func twoTriggersAtOnceMakeOneRun() throws {
+        let dir = try TemporaryDirectory("retrain-twice")
+        let slow = try Self.script(dir, "slow.sh", "sleep 2\nexec python3 \"\(Self.tinyTrainer)\" --model \"\(dir.file("model.json").path)\"")
+        let config = try Self.retrainConfig(dir, command: [slow], minNew: 1, minInterval: "0")
+        try Self.drop(dir, label: "cats", seeds: [41])
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        // The daemon's trigger starts a run; `retrain --now` at the same moment finds the lock taken.
+        #expect(eventually { daemon.log.contains(": started ") }, "\(daemon.log)")
+        let manual = try AugmentdBinary.run(["retrain", "--config", config.path, "--now"], currentDirectory: dir.url)
+        #expect(manual.status == 75, "\(manual.stdout)\(manual.stderr)")
+        #expect(manual.stderr.contains("a retrain run is in progress"))
+        #expect(eventually { daemon.log.contains("succeeded in") })
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(try Self.retrainStatus(config, dir).recentRuns.count == 1)
+    }
+
+    @Test func killNineDuringARunThenRestartLosesNothingAndTrainsNothingTwice() throws {
+        let dir = try TemporaryDirectory("retrain-kill")
+        let marker = dir.file("trainer-started").path
+        let slow = try Self.script(dir, "slow.sh", """
+            touch "\(marker)"
+            sleep 2
+            exec python3 "\(Self.tinyTrainer)" --model "\(dir.file("model.json").path)"
+            """)
+        let config = try Self.retrainConfig(dir, command: [slow], minNew: 2, minInterval: "0")
+        var daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        try Self.drop(dir, label: "cats", seeds: [51, 52])
+        #expect(eventually { FileManager.default.fileExists(atPath: marker) }, "\(daemon.log)")
+        daemon.stop(SIGKILL)
+        // The orphaned trainer still holds the lock: the new daemon waits for it, then records the
+        // old run as interrupted and gives the same files to a new run.
+        daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("recorded as interrupted") && daemon.log.contains("succeeded in") }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let status = try Self.retrainStatus(config, dir)
+        #expect(status.pendingOriginals == 0)
+        #expect(status.recentRuns.map(\.result) == ["succeeded", "interrupted"], "\(status.recentRuns.map(\.result))")
+        let model = try Self.model(dir)
+        #expect(model.trainedHashes.count == 2 && model.labels["cats"]?.originals == 2, "a file was trained twice")
+    }
+
+    @Test func daemonShutdownDuringARunEndsItAsInterruptedAndKeepsTheFilesPending() throws {
+        let dir = try TemporaryDirectory("retrain-term")
+        let marker = dir.file("trainer-started").path
+        let slow = try Self.script(dir, "slow.sh", "touch \"\(marker)\"\nexec sleep 30")
+        let config = try Self.retrainConfig(dir, command: [slow], minNew: 1)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        try Self.drop(dir, label: "cats", seeds: [61])
+        #expect(eventually { FileManager.default.fileExists(atPath: marker) }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(daemon.log.contains("interrupted; its process group was ended"))
+        let status = try Self.retrainStatus(config, dir)
+        #expect(status.recentRuns.first?.result == "interrupted")
+        #expect(status.pendingOriginals == 1)
+    }
+}
+
+/// Alive and not a zombie (a zombie's parent may simply not have reaped it yet).
+func processIsAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    return !stat[close...].hasPrefix(") Z")
+}
