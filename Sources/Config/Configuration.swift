@@ -41,6 +41,8 @@ public struct RetrainSettings: Sendable, Equatable {
     public var timeout = 7200.0
     /// After SIGTERM to the run's process group (timeout or shutdown), SIGKILL follows this much later.
     public var stopGrace = 10.0
+
+    public init(command: [String]) { self.command = command }
 }
 
 /// The whole configuration file, validated.

@@ -98,3 +98,45 @@ struct LedgerTests {
         }
     }
 }
+
+/// Retraining records: a success marks exactly its own originals trained, once; anything else
+/// leaves them pending; files done during a run wait for the next one.
+struct LedgerRetrainTests {
+    static func doneOriginal(_ ledger: Ledger, _ hash: String, label: String = "cats", now: Double) throws -> Int64 {
+        let (record, _) = try ledger.claim(hash: hash, label: label, split: "train", sourceName: "\(hash).png", inbox: "/in",
+                                           profile: "p", profileHash: "ph", now: now)
+        try ledger.complete(id: record.id, originalPath: "dataset/train/\(label)/\(hash).png",
+                            variants: [VariantRecord(index: 1, path: "dataset/train/\(label)/\(hash)-aug1.png", format: "png",
+                                                     parametersJSON: "{}")], now: now)
+        return record.id
+    }
+
+    @Test func aSuccessMarksItsOwnOriginalsTrainedAndAFailureNone() throws {
+        let dir = try TemporaryDirectory("ledger-retrain")
+        let ledger = try Ledger(path: dir.file("ledger.sqlite").path)
+        let a = try Self.doneOriginal(ledger, "aa", now: 1), b = try Self.doneOriginal(ledger, "bb", label: "dogs", now: 2)
+        #expect(try ledger.retrainState().untrainedOriginals == 2)
+        #expect(try ledger.untrainedOriginals().map(\.variants.count) == [1, 1])
+
+        try ledger.startRun(id: "r1", trigger: "policy", startedAt: 10, originalIDs: [a, b], variants: 2, logPath: "l", manifestPath: "m")
+        try ledger.finishRun(id: "r1", result: .failed, exitCode: 1, signal: nil, endedAt: 11)
+        #expect(try ledger.retrainState().untrainedOriginals == 2)
+
+        try ledger.startRun(id: "r2", trigger: "policy", startedAt: 20, originalIDs: [a, b], variants: 2, logPath: "l", manifestPath: "m")
+        _ = try Self.doneOriginal(ledger, "cc", now: 21)   // done while r2 runs: not in its manifest
+        try ledger.finishRun(id: "r2", result: .succeeded, exitCode: 0, signal: nil, endedAt: 22)
+        #expect(try ledger.trainedRun(ofHash: "aa") == "r2" && ledger.trainedRun(ofHash: "bb") == "r2")
+        #expect(try ledger.trainedRun(ofHash: "cc") == nil)
+        let state = try ledger.retrainState()
+        #expect(state.untrainedOriginals == 1 && state.untrainedPerLabel == ["cats": 1])
+        #expect(state.lastStart == 20 && state.lastSuccess == 22 && state.lastArrival == 21)
+
+        // Recording an end twice changes nothing, and no original is ever re-marked by another run.
+        try ledger.finishRun(id: "r2", result: .failed, exitCode: 1, signal: nil, endedAt: 30)
+        #expect(try ledger.recentRuns().first?.result == .succeeded)
+        try ledger.startRun(id: "r3", trigger: "manual", startedAt: 40, originalIDs: [a], variants: 1, logPath: "l", manifestPath: "m")
+        try ledger.finishRun(id: "r3", result: .succeeded, exitCode: 0, signal: nil, endedAt: 41)
+        #expect(try ledger.trainedRun(ofHash: "aa") == "r2")
+        #expect(try ledger.runCounts() == ["failed": 1, "succeeded": 2])
+    }
+}
