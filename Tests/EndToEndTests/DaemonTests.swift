@@ -7,27 +7,38 @@ import TestSupport
 /// them, bad files explained in .failed, special files left alone, SIGTERM, and kill -9.
 @Suite(.serialized)
 struct DaemonTests {
-    static func config(_ dir: TemporaryDirectory, variants: Int = 2, valFraction: Double = 0) throws -> URL {
+    /// The test configuration: one inbox (`inbox`, label folders below it), a small PNG profile,
+    /// and `extra` TOML (more watches, `[retrain]`) appended.
+    static func configText(variants: Int = 2, valFraction: Double = 0, metrics: Bool = false, extra: String = "") -> String {
+        """
+        [daemon]
+        dataset_root = "dataset"
+        state_dir = "state"
+        workers = 2
+        metrics_file = "\(metrics ? "metrics.prom" : "")"
+        [profiles.test]
+        variants = \(variants)
+        rotation_range = 15
+        horizontal_flip = true
+        contrast_stretching = 0.5
+        format = "png"
+        png_compression = 1
+        [[watch]]
+        inbox = "inbox"
+        profile = "test"
+        val_fraction = \(valFraction)
+
+        """ + extra
+    }
+
+    /// Writes `configText(…)` to `augmentd.toml` in `dir` and creates the inbox.
+    static func config(_ dir: TemporaryDirectory, variants: Int = 2, valFraction: Double = 0, metrics: Bool = false,
+                       extra: String = "") throws -> URL {
         try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
-        let text = """
-            [daemon]
-            dataset_root = "dataset"
-            state_dir = "state"
-            workers = 2
-            [profiles.test]
-            variants = \(variants)
-            rotation_range = 15
-            horizontal_flip = true
-            contrast_stretching = 0.5
-            format = "png"
-            png_compression = 1
-            [[watch]]
-            inbox = "inbox"
-            profile = "test"
-            val_fraction = \(valFraction)
-            """
-        try Data(text.utf8).write(to: dir.file("augmentd.toml"))
-        return dir.file("augmentd.toml")
+        let url = dir.file("augmentd.toml")
+        try configText(variants: variants, valFraction: valFraction, metrics: metrics, extra: extra)
+            .write(to: url, atomically: false, encoding: .utf8)
+        return url
     }
 
     /// A distinct small PNG for each seed.

@@ -10,22 +10,8 @@ extension DaemonTests {
     /// A config whose [retrain] runs `command`; the trainer's model goes to `model.json`.
     static func retrainConfig(_ dir: TemporaryDirectory, command: [String], minNew: Int, minInterval: String = "1h",
                               timeout: String = "1m") throws -> URL {
-        try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
         let argv = command.map { "\"\($0)\"" }.joined(separator: ", ")
-        let text = """
-            [daemon]
-            dataset_root = "dataset"
-            state_dir = "state"
-            workers = 2
-            [profiles.test]
-            variants = 2
-            rotation_range = 10
-            format = "png"
-            png_compression = 1
-            [[watch]]
-            inbox = "inbox"
-            profile = "test"
-            val_fraction = 0
+        return try config(dir, extra: """
             [retrain]
             command = [\(argv)]
             min_new_originals = \(minNew)
@@ -33,9 +19,7 @@ extension DaemonTests {
             min_interval = "\(minInterval)"
             timeout = "\(timeout)"
             stop_grace = "1s"
-            """
-        try text.write(to: dir.file("augmentd.toml"), atomically: false, encoding: .utf8)
-        return dir.file("augmentd.toml")
+            """)
     }
 
     /// A shell script trainer in the test folder (for slow, failing and stubborn trainers).

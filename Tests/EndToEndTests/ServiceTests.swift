@@ -5,35 +5,29 @@ import TestSupport
 /// `augmentd run` as a systemd service: the notify protocol on a real datagram socket, reload on
 /// SIGHUP (good and bad configurations), and the Prometheus metrics file.
 extension DaemonTests {
+    static let secondWatch = """
+        [[watch]]
+        inbox = "inbox2"
+        profile = "test"
+        label = "fixed"
+        val_fraction = 0
+
+        """
+
     static func serviceConfig(variants: Int, secondInbox: Bool, metrics: Bool = false) -> String {
-        var text = """
-            [daemon]
-            dataset_root = "dataset"
-            state_dir = "state"
-            workers = 2
-            metrics_file = "\(metrics ? "metrics.prom" : "")"
-            [profiles.test]
-            variants = \(variants)
-            rotation_range = 10
-            format = "png"
-            png_compression = 1
-            [[watch]]
-            inbox = "inbox"
-            profile = "test"
-            val_fraction = 0
+        configText(variants: variants, metrics: metrics, extra: secondInbox ? secondWatch : "")
+    }
 
-            """
-        if secondInbox {
-            text += """
-                [[watch]]
-                inbox = "inbox2"
-                profile = "test"
-                label = "fixed"
-                val_fraction = 0
-
-                """
-        }
-        return text
+    /// A daemon started the way systemd starts it: NOTIFY_SOCKET names a socket the test listens on.
+    static func startNotified(_ name: String, environment: [String: String])
+        throws -> (dir: TemporaryDirectory, socket: NotifySocket, daemon: DaemonProcess)
+    {
+        let dir = try TemporaryDirectory(name)
+        let config = try Self.config(dir, variants: 1)
+        let socket = try NotifySocket(path: dir.file("notify.sock").path)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"),
+                                       environment: environment.merging(["NOTIFY_SOCKET": socket.path]) { $1 })
+        return (dir, socket, daemon)
     }
 
     static func monotonicMicroseconds() -> UInt64 {
@@ -43,15 +37,10 @@ extension DaemonTests {
     }
 
     @Test func tellsSystemdReadyReloadingWatchdogAndStopping() throws {
-        let dir = try TemporaryDirectory("daemon-notify")
-        try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
-        try Self.serviceConfig(variants: 1, secondInbox: false).write(to: dir.file("augmentd.toml"), atomically: false, encoding: .utf8)
-        let socket = try NotifySocket(path: dir.file("notify.sock").path)
-        defer { socket.close() }
         let watchdogSeconds = 2.0
-        let daemon = try DaemonProcess(config: dir.file("augmentd.toml"), workingDirectory: dir.url, log: dir.file("log.txt"),
-                                       environment: ["NOTIFY_SOCKET": socket.path,
-                                                     "WATCHDOG_USEC": String(Int(watchdogSeconds * 1_000_000))])
+        let (dir, socket, daemon) = try Self.startNotified("daemon-notify",
+                                                           environment: ["WATCHDOG_USEC": String(Int(watchdogSeconds * 1_000_000))])
+        defer { socket.close() }
         #expect(eventually { socket.messages.contains { $0.fields["READY"] == "1" } }, "\(daemon.log)")
         let ready = try #require(socket.messages.first)
         #expect(ready.fields["READY"] == "1", "the first message is READY=1: \(ready.text)")
@@ -100,14 +89,9 @@ extension DaemonTests {
     }
 
     @Test func noWatchdogPingsWhenTheWatchdogIsForAnotherProcess() throws {
-        let dir = try TemporaryDirectory("daemon-notify-pid")
-        try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
-        try Self.serviceConfig(variants: 1, secondInbox: false).write(to: dir.file("augmentd.toml"), atomically: false, encoding: .utf8)
-        let socket = try NotifySocket(path: dir.file("notify.sock").path)
-        defer { socket.close() }
-        let daemon = try DaemonProcess(config: dir.file("augmentd.toml"), workingDirectory: dir.url, log: dir.file("log.txt"),
-                                       environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "200000",
-                                                     "WATCHDOG_PID": "1"])
+        let (dir, socket, daemon) = try Self.startNotified("daemon-notify-pid",
+                                                           environment: ["WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"])
+        defer { socket.close(); withExtendedLifetime(dir) {} }   // the folder lives as long as the daemon
         #expect(eventually { socket.messages.contains { $0.fields["READY"] == "1" } })
         Thread.sleep(forTimeInterval: 1)
         #expect(daemon.stop(SIGTERM) == 0)
