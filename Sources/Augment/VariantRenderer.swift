@@ -1,6 +1,4 @@
 import Codecs
-import Foundation
-import Hashing
 
 /// Renders variants in DESIGN.md's order: affine → channel shift → flips → brightness →
 /// contrast stretching → adaptive equalization → histogram equalization, handing 8-bit
@@ -18,16 +16,5 @@ public struct VariantRenderer {
         }
         if parameters.histogramEqualization { HistogramEqualization.apply(to: &image) }
         return image
-    }
-}
-
-extension Profile {
-    /// A hash of every setting, in a canonical encoding: variant seeds depend on it, so a
-    /// changed profile yields new variants while an unchanged one reproduces the old bytes.
-    public var canonicalHash: SHA256Digest {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = (try? encoder.encode(self)) ?? Data()
-        return SHA256Digest.of(Array("augmentd-profile-v1\n".utf8) + Array(body))
     }
 }
