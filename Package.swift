@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "WatchTests", dependencies: ["Watch", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Augment", "TestSupport"]),
+        .testTarget(name: "DaemonUnitTests", dependencies: ["Daemon", "Ledger", "TestSupport"]),
         .testTarget(name: "RetrainTests", dependencies: ["Retrain", "Ledger", "Config", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Codecs", "TestSupport"]),
     ]
