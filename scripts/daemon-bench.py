@@ -18,7 +18,7 @@ CONFIG = """
 [daemon]
 dataset_root = "dataset"
 state_dir = "state"
-workers = 0
+workers = {workers}
 [profiles.pipeline]
 variants = 8
 rotation_range = 20
@@ -83,7 +83,7 @@ def peak_rss_mib(proc):
 def workspace(name):
     workdir = Path(tempfile.mkdtemp(prefix=f"augmentd-bench-{name}-"))
     (workdir / "inbox").mkdir()
-    (workdir / "augmentd.toml").write_text(CONFIG)
+    (workdir / "augmentd.toml").write_text(CONFIG.replace("{workers}", str(ARGS.workers)))
     return workdir
 
 
@@ -99,6 +99,7 @@ def burst(sources, count):
     rows = wait_for(workdir, count, 3600)
     finished = time.time()
     rss = peak_rss_mib(proc)
+    cpu = cpu_seconds(proc)
     proc.send_signal(signal.SIGTERM)
     proc.wait()
     first = min(r[1] for r in rows)
@@ -109,7 +110,15 @@ def burst(sources, count):
     print(f"  first claim -> last completion (ledger): {last - first:.1f} s ({count / (last - first):.1f} originals/s, "
           f"{8 * count / (last - first):.0f} variants/s)")
     print(f"  peak RSS (VmHWM): {rss:.0f} MiB")
+    print(f"  CPU: {cpu[0]:.1f} s user + {cpu[1]:.1f} s system over {finished - dropped:.1f} s "
+          f"({(cpu[0] + cpu[1]) / (finished - dropped):.2f} cores busy)")
     shutil.rmtree(workdir)
+
+
+def cpu_seconds(proc):
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
 def steady(sources, count, rate):
@@ -146,6 +155,7 @@ if __name__ == "__main__":
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--steady", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=0, help="the config's workers (0 = one per core)")
     ARGS = parser.parse_args()
     ARGS.binary = os.path.abspath(ARGS.binary)
     if ARGS.images:
