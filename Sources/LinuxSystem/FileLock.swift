@@ -3,15 +3,15 @@ import Glibc
 #endif
 
 /// An exclusive flock(2) on a file, held while the value lives (or until `release`). The
-/// descriptor is deliberately inheritable: a child started while it is held keeps the lock
-/// alive even if this process dies, so no second holder can start while the child still runs.
+/// descriptor is close-on-exec; a child that must keep the lock alive (even if this process
+/// dies) gets it explicitly, through `ProcessGroup(inheriting:)`.
 public final class FileLock {
     public let path: String
-    private var descriptor: Int32
+    public private(set) var descriptor: Int32
 
     /// Takes the lock without waiting; nil when another process (or open file) holds it.
     public static func tryAcquire(_ path: String) throws(SystemError) -> FileLock? {
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { throw .call("open \(path)", errno: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

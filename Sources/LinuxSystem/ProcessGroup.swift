@@ -16,9 +16,10 @@ public final class ProcessGroup {
         case signaled(Int32)
     }
 
-    /// Starts `arguments[0]` (looked up in PATH) with `environment` in `directory`.
-    public init(arguments: [String], environment: [String: String], directory: String, output: String)
-        throws(SystemError)
+    /// Starts `arguments[0]` (looked up in PATH) with `environment` in `directory`. The
+    /// descriptors in `inheriting` stay open in the child (every other one of ours is close-on-exec).
+    public init(arguments: [String], environment: [String: String], directory: String, output: String,
+                inheriting: [Int32] = []) throws(SystemError)
     {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -26,6 +27,8 @@ public final class ProcessGroup {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // dup2 onto itself clears FD_CLOEXEC in the child only (glibc 2.29+, POSIX 2024).
+        for descriptor in inheriting { posix_spawn_file_actions_adddup2(&actions, descriptor, descriptor) }
         lx_spawn_file_actions_addchdir(&actions, directory)
 
         var attributes = posix_spawnattr_t()

@@ -92,7 +92,8 @@ public final class RetrainRunner: Sendable {
             try DurableFile.write(try manifest.json(), to: manifestPath)
             try ledger.startRun(id: runID, trigger: trigger, startedAt: now, originalIDs: originals.map(\.id),
                                 variants: manifest.newVariants, logPath: logPath, manifestPath: manifestPath)
-            let result = execute(runID: runID, manifest: manifest, manifestPath: manifestPath, logPath: logPath)
+            let result = execute(runID: runID, manifest: manifest, manifestPath: manifestPath, logPath: logPath,
+                                 lock: lock)
             try ledger.finishRun(id: runID, result: result.result, exitCode: result.exitCode, signal: result.signal)
             return .finished(id: runID, result: result.result, originals: originals.count)
         } catch {
@@ -106,7 +107,8 @@ public final class RetrainRunner: Sendable {
         var signal: Int32?
     }
 
-    private func execute(runID: String, manifest: Manifest, manifestPath: String, logPath: String) -> Ending {
+    private func execute(runID: String, manifest: Manifest, manifestPath: String, logPath: String,
+                         lock: FileLock) -> Ending {
         var environment = ProcessInfo.processInfo.environment
         environment["AUGMENTD_DATASET"] = manifest.datasetRoot
         environment["AUGMENTD_MANIFEST"] = manifestPath
@@ -114,8 +116,10 @@ public final class RetrainRunner: Sendable {
         environment["AUGMENTD_NEW_ORIGINALS"] = String(manifest.newOriginals)
         let group: ProcessGroup
         do {
+            // The trainer holds the lock too: if augmentd dies, no second run starts before it ends.
             group = try ProcessGroup(arguments: settings.command, environment: environment,
-                                     directory: FileManager.default.currentDirectoryPath, output: logPath)
+                                     directory: FileManager.default.currentDirectoryPath, output: logPath,
+                                     inheriting: [lock.descriptor])
         } catch {
             log("retrain \(runID): cannot start \(settings.command[0]): \(error)")
             return Ending(result: .failed, exitCode: 127, signal: nil)

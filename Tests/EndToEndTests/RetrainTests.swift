@@ -212,18 +212,24 @@ extension DaemonTests {
     @Test func killNineDuringARunThenRestartLosesNothingAndTrainsNothingTwice() throws {
         let dir = try TemporaryDirectory("retrain-kill")
         let marker = dir.file("trainer-started").path
+        let journal = dir.file("runs.txt").path
         let slow = try Self.script(dir, "slow.sh", """
+            echo start >> "\(journal)"
             touch "\(marker)"
-            sleep 2
-            exec python3 "\(Self.tinyTrainer)" --model "\(dir.file("model.json").path)"
+            sleep 5
+            python3 "\(Self.tinyTrainer)" --model "\(dir.file("model.json").path)"
+            status=$?
+            echo end >> "\(journal)"
+            exit $status
             """)
         let config = try Self.retrainConfig(dir, command: [slow], minNew: 2, minInterval: "0")
         var daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
         try Self.drop(dir, label: "cats", seeds: [51, 52])
         #expect(eventually { FileManager.default.fileExists(atPath: marker) }, "\(daemon.log)")
-        daemon.stop(SIGKILL)
-        // The orphaned trainer still holds the lock: the new daemon waits for it, then records the
-        // old run as interrupted and gives the same files to a new run.
+        // Not `stop`: Foundation's wait would also wait for the orphaned trainer to finish.
+        daemon.kill9()
+        // The orphaned trainer (asleep for 5 s) still holds the lock: the new daemon waits for it,
+        // then records the old run as interrupted and gives the same files to a new run.
         daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
         #expect(eventually { daemon.log.contains("recorded as interrupted") && daemon.log.contains("succeeded in") }, "\(daemon.log)")
         #expect(daemon.stop(SIGTERM) == 0)
@@ -233,6 +239,8 @@ extension DaemonTests {
         #expect(status.recentRuns.map(\.result) == ["succeeded", "interrupted"], "\(status.recentRuns.map(\.result))")
         let model = try Self.model(dir)
         #expect(model.trainedHashes.count == 2 && model.labels["cats"]?.originals == 2, "a file was trained twice")
+        // The orphaned trainer kept the lock: the second run started only after it ended.
+        #expect(try String(contentsOfFile: journal, encoding: .utf8) == "start\nend\nstart\nend\n")
     }
 
     @Test func daemonShutdownDuringARunEndsItAsInterruptedAndKeepsTheFilesPending() throws {
@@ -249,12 +257,4 @@ extension DaemonTests {
         #expect(status.recentRuns.first?.result == "interrupted")
         #expect(status.pendingOriginals == 1)
     }
-}
-
-/// Alive and not a zombie (a zombie's parent may simply not have reaped it yet).
-func processIsAlive(_ pid: Int32) -> Bool {
-    guard kill(pid, 0) == 0 else { return false }
-    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-    guard let close = stat.lastIndex(of: ")") else { return false }
-    return !stat[close...].hasPrefix(") Z")
 }

@@ -32,6 +32,12 @@ public final class DaemonProcess {
         return process.terminationStatus
     }
 
+    /// SIGKILL, returning as soon as the process is dead (its children, orphaned, may live on).
+    public func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        while processIsAlive(process.processIdentifier) { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
@@ -63,4 +69,12 @@ public func treeContents(_ root: URL) -> [String: Data] {
         out[relative] = data
     }
     return out
+}
+
+/// Alive and not a zombie (a zombie's parent may simply not have reaped it yet).
+public func processIsAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    return !stat[close...].hasPrefix(") Z")
 }
