@@ -215,6 +215,7 @@ public final class DaemonRunner {
         var text = "added \(c.added), duplicates \(c.duplicates), failed \(c.failed) since start; "
             + "pending \(q.ready + q.inFlight + q.later)"
         if !c.lastFile.isEmpty { text += "; last \((c.lastFile as NSString).lastPathComponent)" }
+        if !retrain.waitingReason.isEmpty { text += "; retrain waits: \(retrain.waitingReason)" }
         return text
     }
 

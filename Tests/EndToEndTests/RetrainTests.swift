@@ -183,6 +183,16 @@ extension DaemonTests {
         #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty })
         #expect(daemon.stop(SIGTERM) == 0)
 
+        // --dry-run shows what a run would get, and runs nothing.
+        let dry = try AugmentdBinary.run(["retrain", "--config", config.path, "--dry-run"], currentDirectory: dir.url)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let preview = try decoder.decode(ManifestFile.self, from: Data(dry.stdout.utf8))
+        #expect(preview.newOriginals == 1 && preview.files.first?.hash == DigestHex.of(Self.png(31)))
+        #expect(try Self.retrainStatus(config, dir).recentRuns.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: pidFile))
+
         let result = try AugmentdBinary.run(["retrain", "--config", config.path, "--now"], currentDirectory: dir.url)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("timed out after 1 s"))
