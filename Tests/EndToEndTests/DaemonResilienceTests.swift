@@ -153,3 +153,42 @@ extension DaemonTests {
         }
     }
 }
+
+extension DaemonTests {
+    @Test func theSameBytesUnderTwoLabelsAreOneOriginalAndALabelConflict() throws {
+        let dir = try TemporaryDirectory("daemon-conflict")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        let fm = FileManager.default
+        for label in ["cats", "dogs"] { try fm.createDirectory(at: inbox.appendingPathComponent(label), withIntermediateDirectories: true) }
+        // Both copies land at once, so two workers may take them at the same moment.
+        try Data(Self.png(7)).write(to: dir.file("staging-a.png"))
+        try Data(Self.png(7)).write(to: dir.file("staging-b.png"))
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        try fm.moveItem(at: dir.file("staging-a.png"), to: inbox.appendingPathComponent("cats/kitty.png"))
+        try fm.moveItem(at: dir.file("staging-b.png"), to: inbox.appendingPathComponent("dogs/puppy.png"))
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let dataset = treeContents(dir.file("dataset"))
+        let originals = dataset.keys.filter { !$0.contains("-aug") }
+        #expect(originals.count == 1, "the same bytes were added twice: \(originals)")
+        let winner = originals.first?.hasPrefix("train/cats/") == true ? "cats" : "dogs"
+        let loser = winner == "cats" ? "dogs" : "cats"
+        let loserName = loser == "cats" ? "kitty.png" : "puppy.png"
+        let failed = treeContents(inbox.appendingPathComponent(".failed"))
+        #expect(failed["\(loser)/\(loserName)"] == Data(Self.png(7)), "the conflicting copy is kept in .failed")
+        let report = String(decoding: failed["\(loser)/\(loserName).error.txt"] ?? Data(), as: UTF8.self)
+        #expect(report.contains("reason: label conflict: the same bytes are already in the dataset as \"\(winner)\""), "\(report)")
+        #expect(daemon.log.contains("label conflict"))
+        let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
+        struct Row: Decodable { let label: String; let originals: Int; let labelConflicts: Int }
+        struct Report: Decodable { let labels: [Row] }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let rows = try decoder.decode(Report.self, from: Data(status.stdout.utf8)).labels
+        #expect(rows.first { $0.label == winner }?.originals == 1)
+        #expect(rows.first { $0.label == loser }?.labelConflicts == 1)
+    }
+}
