@@ -17,7 +17,7 @@ public final class ProcessGroup {
     }
 
     /// Starts `arguments[0]` (looked up in PATH) with `environment` in `directory`. The
-    /// descriptors in `inheriting` stay open in the child (every other one of ours is close-on-exec).
+    /// descriptors in `inheriting` stay open in the child, as 3, 4, …; every other one is closed.
     public init(arguments: [String], environment: [String: String], directory: String, output: String,
                 inheriting: [Int32] = []) throws(SystemError)
     {
@@ -27,8 +27,13 @@ public final class ProcessGroup {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // dup2 onto itself clears FD_CLOEXEC in the child only (glibc 2.29+, POSIX 2024).
-        for descriptor in inheriting { posix_spawn_file_actions_adddup2(&actions, descriptor, descriptor) }
+        // The child gets stdin/stdout/stderr, then the inherited descriptors as 3, 4, …, and nothing
+        // else: descriptors this process inherited without close-on-exec (a parent's pipes) must not
+        // leak into a long-lived trainer.
+        for (index, descriptor) in inheriting.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(3 + index))
+        }
+        lx_spawn_file_actions_addclosefrom(&actions, Int32(3 + inheriting.count))
         lx_spawn_file_actions_addchdir(&actions, directory)
 
         var attributes = posix_spawnattr_t()

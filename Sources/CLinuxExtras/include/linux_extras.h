@@ -8,4 +8,7 @@
 
 /* posix_spawn_file_actions_addchdir_np (glibc 2.29+), which needs _GNU_SOURCE. */
 int lx_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/* posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): close every descriptor >= from. */
+int lx_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 #endif
