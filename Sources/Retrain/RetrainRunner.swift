@@ -95,9 +95,22 @@ public final class RetrainRunner: Sendable {
             let result = execute(runID: runID, manifest: manifest, manifestPath: manifestPath, logPath: logPath,
                                  lock: lock)
             try ledger.finishRun(id: runID, result: result.result, exitCode: result.exitCode, signal: result.signal)
+            pruneOldRuns()
             return .finished(id: runID, result: result.result, originals: originals.count)
         } catch {
             return .notStarted("\(error)")
+        }
+    }
+
+    /// Logs and manifests of the newest runs kept in `state_dir/retrain` (the ledger keeps every run's record).
+    public static let keptRuns = 100
+
+    /// Deletes the log and manifest of runs older than the newest `keptRuns` (run ids sort by time).
+    func pruneOldRuns() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: runFolder) else { return }
+        let runs = Set(names.filter { !$0.hasPrefix(".") }.map { $0.components(separatedBy: ".").first ?? $0 }).sorted()
+        for old in runs.dropLast(Self.keptRuns) {
+            for suffix in [".log", ".manifest.json"] { try? FileMoves.remove("\(runFolder)/\(old)\(suffix)") }
         }
     }
 

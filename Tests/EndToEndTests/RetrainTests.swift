@@ -268,3 +268,24 @@ extension DaemonTests {
         #expect(status.pendingOriginals == 1)
     }
 }
+
+extension DaemonTests {
+    @Test func onlyTheNewestHundredRunsKeepTheirLogsAndManifests() throws {
+        let dir = try TemporaryDirectory("retrain-prune")
+        let config = try Self.retrainConfig(dir, command: ["true"], minNew: 1)
+        let runs = dir.file("state/retrain")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        let old = (0..<105).map { String(format: "20200101T0000%02dZ-%04x", $0 % 60, $0) }
+        for id in old {
+            for suffix in [".log", ".manifest.json"] { try Data("old".utf8).write(to: runs.appendingPathComponent(id + suffix)) }
+        }
+        let result = try AugmentdBinary.run(["retrain", "--config", config.path, "--now"], currentDirectory: dir.url)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains(": succeeded (0 new originals)"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: runs.path)
+        let ids = Set(left.map { $0.components(separatedBy: ".")[0] })
+        #expect(ids.count == 100 && left.count == 200, "\(ids.count) runs, \(left.count) files")
+        #expect(!ids.contains(old.sorted()[0]) && ids.contains(old.sorted().last!), "the oldest go first")
+        #expect(ids.contains { !$0.hasPrefix("2020") }, "the new run's files are kept")
+    }
+}
