@@ -192,3 +192,76 @@ extension DaemonTests {
         #expect(rows.first { $0.label == loser }?.labelConflicts == 1)
     }
 }
+
+extension DaemonTests {
+    /// Every file of the bad-input corpus, dropped into a running daemon: each goes to .failed with
+    /// the same reason `augmentd inspect` gives for it, nothing reaches the dataset, and the daemon
+    /// goes on to take a good file dropped after them.
+    @Test func everyBadInputGoesToFailedWithInspectsReason() throws {
+        let dir = try TemporaryDirectory("daemon-bad")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        let corpus = BadInputCorpus.entries
+        let reference = dir.file("reference")
+        try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+        for entry in corpus { try Data(entry.bytes).write(to: reference.appendingPathComponent(entry.name)) }
+        let inspect = try AugmentdBinary.run(["inspect"] + corpus.map { reference.appendingPathComponent($0.name).path })
+        var reasons = [String: String]()
+        for (entry, line) in zip(corpus, inspect.stdout.split(separator: "\n")) {
+            reasons[entry.name] = line.components(separatedBy: ": error: ").last
+        }
+
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        try FileManager.default.createDirectory(at: dir.file("staging/bad"), withIntermediateDirectories: true)
+        for entry in corpus {
+            let file = dir.file("staging/bad/\(entry.name)")
+            try Data(entry.bytes).write(to: file)
+            // Old, so truncated files fail at once instead of waiting out the grace for young files.
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: file.path)
+        }
+        try FileManager.default.moveItem(at: dir.file("staging/bad"), to: inbox.appendingPathComponent("bad"))
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "still waiting: \(Self.waiting(inbox))")
+        try FileManager.default.createDirectory(at: inbox.appendingPathComponent("good"), withIntermediateDirectories: true)
+        try Data(Self.png(1)).write(to: inbox.appendingPathComponent("good/ok.png"))
+        #expect(eventually { Self.waiting(inbox).isEmpty })
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let failed = treeContents(inbox.appendingPathComponent(".failed"))
+        for entry in corpus {
+            #expect(failed["bad/\(entry.name)"] == Data(entry.bytes), "\(entry.name) not kept in .failed as it was")
+            let report = String(decoding: failed["bad/\(entry.name).error.txt"] ?? Data(), as: UTF8.self)
+            let reason = try #require(reasons[entry.name])
+            #expect(report.contains("reason: \(reason)\n"), "\(entry.name): \(report) vs inspect's \(reason)")
+        }
+        let dataset = treeContents(dir.file("dataset"))
+        #expect(Set(dataset.keys) == ["train/good/ok-\(Self.h8(1)).png", "train/good/ok-\(Self.h8(1))-aug1.png"])
+    }
+}
+
+extension DaemonTests {
+    /// A writer that stalls longer than the settle time leaves a young, truncated file: it is looked
+    /// at again, not failed, and taken once when the writer finishes.
+    @Test func aWriterThatStallsMidFileIsWaitedForNotFailed() throws {
+        let dir = try TemporaryDirectory("daemon-stall")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        try FileManager.default.createDirectory(at: inbox.appendingPathComponent("cats"), withIntermediateDirectories: true)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        let bytes = Self.png(77)
+        let path = inbox.appendingPathComponent("cats/stalled.png")
+        #expect(FileManager.default.createFile(atPath: path.path, contents: Data(bytes.prefix(bytes.count / 3))))
+        let handle = try FileHandle(forWritingTo: path)
+        handle.seekToEndOfFile()
+        Thread.sleep(forTimeInterval: 2.5)   // longer than the 1 s settle: the daemon sees a truncated PNG
+        #expect(!FileManager.default.fileExists(atPath: inbox.appendingPathComponent(".failed/cats/stalled.png").path))
+        handle.write(Data(bytes.dropFirst(bytes.count / 3)))
+        try handle.close()
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(treeContents(dir.file("dataset"))["train/cats/stalled-\(Self.h8(77)).png"] == Data(bytes))
+        #expect(daemon.log.components(separatedBy: "added \(path.path)").count == 2, "taken exactly once")
+        #expect(!daemon.log.contains("failed"))
+    }
+}
