@@ -9,7 +9,8 @@ final class WorkQueue: @unchecked Sendable {
     private var ready: [String] = []
     private var queued: Set<String> = []
     private var inFlight: Set<String> = []
-    private var later: [(at: Double, path: String)] = []
+    /// path → when to look again (one entry per path: the earliest time asked for).
+    private var later: [String: Double] = [:]
     private var stopped = false
     private(set) var overflowed = false
     let capacity: Int
@@ -37,7 +38,7 @@ final class WorkQueue: @unchecked Sendable {
     /// Asks for `path` again at `time` (seconds since 1970).
     func retry(_ path: String, at time: Double) {
         condition.lock()
-        later.append((time, path))
+        later[path] = min(later[path] ?? time, time)
         condition.unlock()
     }
 
@@ -46,11 +47,12 @@ final class WorkQueue: @unchecked Sendable {
     func tick(now: Double) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        let due = later.filter { $0.at <= now }
-        later.removeAll { $0.at <= now }
-        for item in due where !queued.contains(item.path) && !inFlight.contains(item.path) {
-            ready.append(item.path)
-            queued.insert(item.path)
+        let due = later.filter { $0.value <= now }.keys.sorted()
+        for path in due {
+            later.removeValue(forKey: path)
+            if queued.contains(path) || inFlight.contains(path) { continue }
+            ready.append(path)
+            queued.insert(path)
         }
         if !due.isEmpty { condition.broadcast() }
         let wasOverflowed = overflowed && ready.count < capacity / 2
@@ -88,7 +90,7 @@ final class WorkQueue: @unchecked Sendable {
     var nextRetry: Double? {
         condition.lock()
         defer { condition.unlock() }
-        return later.map(\.at).min()
+        return later.values.min()
     }
 
     var counts: (ready: Int, inFlight: Int, later: Int) {

@@ -1,0 +1,41 @@
+@testable import Daemon
+import Testing
+
+/// The hand-off between the watcher and the workers: each path once, bounded, retries merged.
+struct WorkQueueTests {
+    @Test func aPathWaitingOrInFlightIsNotQueuedTwice() {
+        let queue = WorkQueue(capacity: 10)
+        queue.add("/a")
+        queue.add("/a")
+        #expect(queue.counts.ready == 1)
+        #expect(queue.next() == "/a")
+        queue.add("/a")                      // in flight: an event for it now changes nothing
+        #expect(queue.counts.ready == 0 && queue.counts.inFlight == 1)
+        queue.finished("/a")
+        queue.add("/a")                      // finished: a new event queues it again
+        #expect(queue.counts.ready == 1)
+    }
+
+    @Test func whenFullItDropsAndAsksForARescanOnceItHasRoom() {
+        let queue = WorkQueue(capacity: 4)
+        for i in 0..<4 { #expect(queue.add("/f\(i)")) }
+        #expect(!queue.add("/f4"), "a full queue refuses")
+        #expect(!queue.tick(now: 0), "no rescan while still full")
+        for _ in 0..<3 { _ = queue.next() }
+        #expect(queue.tick(now: 0), "room again: rescan, so the dropped path is found")
+        #expect(!queue.tick(now: 0), "asked once")
+    }
+
+    @Test func retriesOfOnePathAreMergedAtTheEarliestTime() {
+        let queue = WorkQueue(capacity: 10)
+        queue.retry("/slow", at: 30)
+        queue.retry("/slow", at: 10)
+        queue.retry("/slow", at: 20)
+        #expect(queue.counts.later == 1 && queue.nextRetry == 10)
+        _ = queue.tick(now: 9)
+        #expect(queue.counts.ready == 0)
+        _ = queue.tick(now: 10)
+        #expect(queue.counts.ready == 1 && queue.counts.later == 0)
+        #expect(queue.next() == "/slow")
+    }
+}
