@@ -11,7 +11,7 @@ example images). Each copy is made unique by appending 4 bytes after the JPEG's 
 so every file is a new original. The profile is the benchmark's pipeline: 8 JPEG q90 variants
 (rotation 20, shifts 0.2, zoom 0.8-1.2, horizontal flip, contrast stretching always).
 """
-import argparse, os, shutil, signal, sqlite3, statistics, subprocess, sys, tempfile, time
+import argparse, os, shutil, signal, sqlite3, statistics, struct, subprocess, sys, tempfile, time, zlib
 from pathlib import Path
 
 CONFIG = """
@@ -121,6 +121,37 @@ def cpu_seconds(proc):
     return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
+def tiny_png(i):
+    """A distinct 8x8 RGB PNG for each i."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + bytes(((i >> (8 * (c % 3))) + x * 31 + y * 7) & 0xFF for x in range(8) for c in range(3))
+                    for y in range(8))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def storm(count):
+    """count tiny PNGs moved in at once: the bounded queue keeps memory flat however many arrive."""
+    workdir = workspace("storm")
+    staging = workdir / "staging" / "storm"
+    staging.mkdir(parents=True)
+    for i in range(count):
+        (staging / f"t{i:06d}.png").write_bytes(tiny_png(i))
+    proc = start(workdir)
+    dropped = time.time()
+    os.rename(staging, workdir / "inbox" / "storm")
+    rows = wait_for(workdir, count, 7200)
+    finished = time.time()
+    rss = peak_rss_mib(proc)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait()
+    print(f"storm: {count} tiny PNGs moved in at once, 8 variants each")
+    print(f"  drop -> last done: {finished - dropped:.1f} s ({count / (finished - dropped):.0f} originals/s); "
+          f"peak RSS (VmHWM): {rss:.0f} MiB")
+    shutil.rmtree(workdir)
+
+
 def steady(sources, count, rate):
     workdir = workspace("steady")
     (workdir / "inbox" / "steady").mkdir()
@@ -156,6 +187,7 @@ if __name__ == "__main__":
     parser.add_argument("--steady", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10)
     parser.add_argument("--workers", type=int, default=0, help="the config's workers (0 = one per core)")
+    parser.add_argument("--storm", type=int, default=0, help="also drop this many tiny PNGs at once (memory bound)")
     ARGS = parser.parse_args()
     ARGS.binary = os.path.abspath(ARGS.binary)
     if ARGS.images:
@@ -169,3 +201,5 @@ if __name__ == "__main__":
         burst(sources, ARGS.burst)
     if ARGS.steady:
         steady(sources, ARGS.steady, ARGS.rate)
+    if ARGS.storm:
+        storm(ARGS.storm)
