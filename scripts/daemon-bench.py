@@ -87,31 +87,37 @@ def workspace(name):
     return workdir
 
 
-def burst(sources, count):
-    workdir = workspace("burst")
-    staging = workdir / "staging" / "crowd"
+def drop_at_once(name, files):
+    """Stages `files` (name -> bytes) in one folder, starts the daemon, renames the folder into the
+    inbox, waits until every file is done. Returns (workdir, seconds, ledger rows, peak RSS, CPU)."""
+    workdir = workspace(name)
+    staging = workdir / "staging" / name
     staging.mkdir(parents=True)
-    for i in range(count):
-        (staging / f"img{i:05d}.jpg").write_bytes(unique_bytes(sources, i))
+    for file_name, data in files.items():
+        (staging / file_name).write_bytes(data)
     proc = start(workdir)
     dropped = time.time()
-    os.rename(staging, workdir / "inbox" / "crowd")
-    rows = wait_for(workdir, count, 3600)
-    finished = time.time()
-    rss = peak_rss_mib(proc)
-    cpu = cpu_seconds(proc)
+    os.rename(staging, workdir / "inbox" / name)
+    rows = wait_for(workdir, len(files), 7200)
+    seconds = time.time() - dropped
+    rss, cpu = peak_rss_mib(proc), cpu_seconds(proc)
     proc.send_signal(signal.SIGTERM)
     proc.wait()
+    return workdir, seconds, rows, rss, cpu
+
+
+def burst(sources, count):
+    workdir, seconds, rows, rss, cpu = drop_at_once(
+        "burst", {f"img{i:05d}.jpg": unique_bytes(sources, i) for i in range(count)})
     first = min(r[1] for r in rows)
     last = max(r[2] for r in rows)
     print(f"burst: {count} files moved in at once, 8 JPEG variants each, {os.cpu_count()} cores")
-    print(f"  drop -> last done: {finished - dropped:.1f} s ({count / (finished - dropped):.1f} originals/s, "
-          "includes the 1 s settle)")
+    print(f"  drop -> last done: {seconds:.1f} s ({count / seconds:.1f} originals/s, includes the 1 s settle)")
     print(f"  first claim -> last completion (ledger): {last - first:.1f} s ({count / (last - first):.1f} originals/s, "
           f"{8 * count / (last - first):.0f} variants/s)")
     print(f"  peak RSS (VmHWM): {rss:.0f} MiB")
-    print(f"  CPU: {cpu[0]:.1f} s user + {cpu[1]:.1f} s system over {finished - dropped:.1f} s "
-          f"({(cpu[0] + cpu[1]) / (finished - dropped):.2f} cores busy)")
+    print(f"  CPU: {cpu[0]:.1f} s user + {cpu[1]:.1f} s system over {seconds:.1f} s "
+          f"({(cpu[0] + cpu[1]) / seconds:.2f} cores busy)")
     shutil.rmtree(workdir)
 
 
@@ -133,22 +139,9 @@ def tiny_png(i):
 
 def storm(count):
     """count tiny PNGs moved in at once: the bounded queue keeps memory flat however many arrive."""
-    workdir = workspace("storm")
-    staging = workdir / "staging" / "storm"
-    staging.mkdir(parents=True)
-    for i in range(count):
-        (staging / f"t{i:06d}.png").write_bytes(tiny_png(i))
-    proc = start(workdir)
-    dropped = time.time()
-    os.rename(staging, workdir / "inbox" / "storm")
-    rows = wait_for(workdir, count, 7200)
-    finished = time.time()
-    rss = peak_rss_mib(proc)
-    proc.send_signal(signal.SIGTERM)
-    proc.wait()
+    workdir, seconds, _, rss, _ = drop_at_once("storm", {f"t{i:06d}.png": tiny_png(i) for i in range(count)})
     print(f"storm: {count} tiny PNGs moved in at once, 8 variants each")
-    print(f"  drop -> last done: {finished - dropped:.1f} s ({count / (finished - dropped):.0f} originals/s); "
-          f"peak RSS (VmHWM): {rss:.0f} MiB")
+    print(f"  drop -> last done: {seconds:.1f} s ({count / seconds:.0f} originals/s); peak RSS (VmHWM): {rss:.0f} MiB")
     shutil.rmtree(workdir)
 
 
