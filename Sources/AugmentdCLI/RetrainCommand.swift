@@ -3,7 +3,7 @@ import Config
 import Foundation
 import Ledger
 import Retrain
-import Synchronization
+import LinuxSystem
 
 /// `augmentd retrain --config FILE [--now] [--dry-run]`: the retraining command under the same
 /// lock and the same records as the daemon's trigger.
@@ -56,9 +56,7 @@ struct RetrainCommand: ParsableCommand {
             }
         }
         // Ctrl-C or SIGTERM ends the trainer's whole process group and records the run as interrupted.
-        let stop: @convention(c) (Int32) -> Void = { _ in RetrainRunner.requestStop() }
-        signal(SIGINT, stop)
-        signal(SIGTERM, stop)
+        ProcessSignals.install(reload: false)
         switch runner.run(trigger: now ? "manual" : "policy") {
         case .busy:
             FileHandle.standardError.write(Data("augmentd: a retrain run is in progress (\(runner.lockPath) is locked); try later\n".utf8))

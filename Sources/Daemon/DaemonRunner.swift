@@ -76,7 +76,7 @@ public final class DaemonRunner {
 
     /// Runs until a stop signal; returns the exit status.
     public func run() throws -> Int32 {
-        DaemonSignals.install()
+        ProcessSignals.install(reload: true)
         try repair()
         let pool = WorkerPool(queue: queue, intakes: intakes, counters: counters, ledger: ledger,
                               maxPixels: config.daemon.maxPixels, log: log)
@@ -94,7 +94,7 @@ public final class DaemonRunner {
         service.ready(status: statusLine())
         lastRescan = Date().timeIntervalSince1970
 
-        while !DaemonSignals.isStopRequested {
+        while !ProcessSignals.isStopRequested {
             // Wake for the earliest retry, so a settled file is not kept waiting for the next tick.
             let untilRetry = queue.nextRetry.map { max(0, $0 - Date().timeIntervalSince1970) } ?? 0.2
             var rescanNeeded = false
@@ -115,7 +115,7 @@ public final class DaemonRunner {
                 try watcher.rescan { handle($0) }
                 lastRescan = now
             }
-            if DaemonSignals.takeReloadRequest() { reload(watcher) }
+            if ProcessSignals.takeReloadRequest() { reload(watcher) }
             service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
                          status: statusLine())
             retrain.tick(now: now)

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import LinuxSystem
 import Ledger
 import Retrain
 import Synchronization
@@ -59,11 +60,12 @@ final class RetrainScheduler {
     /// Why no run is starting now ("" when one is about to, or retraining is off).
     var waitingReason: String { lastReason }
 
-    /// Ends the run in flight (SIGTERM to its group, SIGKILL after the grace) and waits for it.
+    /// Waits for the run in flight, which the stop request ends (SIGTERM to its group, SIGKILL
+    /// after the grace) and records as interrupted.
     func stop() {
         guard running.isSet else { return }
         log("stopping: ending the retrain run in flight")
-        RetrainRunner.requestStop()
+        ProcessSignals.requestStop()
         while running.isSet { Thread.sleep(forTimeInterval: 0.05) }
     }
 }

@@ -92,7 +92,7 @@ public struct FileIntake: Sendable {
             bytes = try RegularFile.read(path)
         } catch {
             if case .notRegularFile(let kind) = error { return .refused(kind) }
-            if error.errno == ENOENT { return .vanished }
+            if error.isNotFound { return .vanished }
             return fail(path, error.description, now: now)
         }
         // Second look: a file that changed while we read it is still being written.

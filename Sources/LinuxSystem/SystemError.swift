@@ -58,6 +58,12 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The file (or a folder on its path) does not exist: ENOENT.
+    public var isNotFound: Bool { errno == ENOENT }
+
+    /// The path is gone or is no longer a folder (ENOENT, ENOTDIR): it changed under us.
+    public var isGoneOrNotAFolder: Bool { errno == ENOENT || errno == ENOTDIR }
+
     /// The errno value, when this error came from a system call.
     public var errno: Int32? {
         if case .call(_, let code) = self { return code }

@@ -2,7 +2,6 @@ import Config
 import Foundation
 import Ledger
 import LinuxSystem
-import Synchronization
 
 /// Runs the retraining command once, under the lock in state_dir that keeps it to one run at a
 /// time across processes: writes the manifest, records the run, starts `command` in a process
@@ -16,10 +15,6 @@ public final class RetrainRunner: Sendable {
     let ledger: Ledger
     let log: @Sendable (String) -> Void
 
-    /// Set by SIGTERM handling (daemon shutdown, Ctrl-C on `retrain --now`): the run in flight is
-    /// ended and recorded as interrupted.
-    static let stopRequested = Atomic<Bool>(false)
-    public static func requestStop() { stopRequested.store(true, ordering: .relaxed) }
 
     public init(settings: RetrainSettings, datasetRoot: String, stateDir: String, ledger: Ledger,
                 log: @escaping @Sendable (String) -> Void) {
@@ -149,7 +144,8 @@ public final class RetrainRunner: Sendable {
             if exit == nil { exit = try? group.poll() }
             let now = Date().timeIntervalSince1970
             if terminatedAt == nil {
-                if Self.stopRequested.load(ordering: .relaxed) {
+                // SIGTERM/SIGINT (daemon shutdown, Ctrl-C on `retrain --now`) ends the run as interrupted.
+                if ProcessSignals.isStopRequested {
                     ending = .interrupted
                 } else if now - started >= settings.timeout {
                     ending = .timedOut

@@ -125,7 +125,7 @@ public final class InboxWatcher {
             wd = try inotify.addWatch(folder, mask: Self.folderMask)
         } catch {
             // A folder that vanished (or is not a folder) between the event and the watch is no error.
-            if case .call(_, let code) = error, code == ENOENT || code == ENOTDIR { return }
+            if error.isGoneOrNotAFolder { return }
             throw error
         }
         folders[wd] = (inbox, folder)
