@@ -29,6 +29,7 @@ public final class DaemonRunner {
     private var networkInboxes: [String] = []
     private var lastRescan = 0.0
     private var lastMetrics = 0.0
+    private var watchFailuresLogged = Set<String>()
 
     public init(config: Configuration, version: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping @Sendable (String) -> Void) throws {
@@ -109,7 +110,9 @@ public final class DaemonRunner {
             }
             let now = Date().timeIntervalSince1970
             if queue.tick(now: now) { rescanNeeded = true }
-            let interval = networkInboxes.isEmpty ? config.daemon.rescanInterval : 2
+            var interval = networkInboxes.isEmpty ? config.daemon.rescanInterval : 2
+            // Folders without a watch are only seen by rescans: at least one a minute.
+            if !watchFailuresLogged.isEmpty { interval = interval > 0 ? min(interval, 60) : 60 }
             if interval > 0 && now - lastRescan >= interval { rescanNeeded = true }
             if rescanNeeded {
                 try watcher.rescan { handle($0) }
@@ -143,6 +146,10 @@ public final class DaemonRunner {
             log("inbox \(inbox) disappeared: waiting for it to come back")
         case .inboxRestored(let inbox):
             log("inbox \(inbox) is back: scanned")
+        case .watchFailed(_, let folder, let reason):
+            if watchFailuresLogged.insert(folder).inserted {
+                log("cannot watch \(folder): \(reason); its files are found by a rescan at least once a minute instead")
+            }
         case .overflow:
             break
         }

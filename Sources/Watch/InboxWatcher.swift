@@ -18,6 +18,9 @@ public enum WatchEvent: Sendable, Equatable {
     case inboxLost(inbox: String)
     /// An inbox folder that was lost is back (and has been scanned).
     case inboxRestored(inbox: String)
+    /// A folder could not be watched (the inotify watch limit, permissions): its files are still
+    /// reported by this scan and by every rescan, which also tries the watch again.
+    case watchFailed(inbox: String, folder: String, reason: String)
 }
 
 /// One owner of the inotify descriptor and the watch maps, for every inbox and every folder
@@ -120,15 +123,14 @@ public final class InboxWatcher {
 
     /// Adds watches to `folder` and every folder below it (skipping ignored names) and reports the files.
     private func watchTree(inbox: String, folder: String, _ sink: Sink) throws(SystemError) {
-        let wd: Int32
         do {
-            wd = try inotify.addWatch(folder, mask: Self.folderMask)
+            let wd = try inotify.addWatch(folder, mask: Self.folderMask)
+            folders[wd] = (inbox, folder)
         } catch {
             // A folder that vanished (or is not a folder) between the event and the watch is no error.
             if error.isGoneOrNotAFolder { return }
-            throw error
+            sink(.watchFailed(inbox: inbox, folder: folder, reason: error.description))
         }
-        folders[wd] = (inbox, folder)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names.sorted() where !IgnoreRules.ignores(name) {
             let path = "\(folder)/\(name)"
