@@ -265,3 +265,31 @@ extension DaemonTests {
         #expect(!daemon.log.contains("failed"))
     }
 }
+
+extension DaemonTests {
+    /// Only as root: with fs.inotify.max_user_watches at 1 (restored at once), a label folder moved
+    /// in cannot be watched. The daemon says so, naming the sysctl, takes the files already inside,
+    /// and carries on.
+    @Test(.enabled(if: getuid() == 0)) func aFolderOverTheWatchLimitIsReportedAndItsFilesStillTaken() throws {
+        let limitPath = "/proc/sys/fs/inotify/max_user_watches"
+        let saved = try String(contentsOfFile: limitPath, encoding: .utf8)
+        let dir = try TemporaryDirectory("daemon-watch-limit")
+        let config = try Self.config(dir, variants: 1)
+        let inbox = dir.file("inbox")
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        try FileManager.default.createDirectory(at: dir.file("staging/birds"), withIntermediateDirectories: true)
+        try Data(Self.png(91)).write(to: dir.file("staging/birds/robin.png"))
+        do {
+            try "1\n".write(toFile: limitPath, atomically: false, encoding: .utf8)
+            defer { try? saved.write(toFile: limitPath, atomically: false, encoding: .utf8) }
+            try FileManager.default.moveItem(at: dir.file("staging/birds"), to: inbox.appendingPathComponent("birds"))
+            #expect(eventually(within: 10) { daemon.log.contains("cannot watch \(inbox.path)/birds: ") }, "\(daemon.log)")
+        }
+        #expect(try String(contentsOfFile: limitPath, encoding: .utf8) == saved)
+        #expect(daemon.log.contains("fs.inotify.max_user_watches"))
+        #expect(eventually { Self.waiting(inbox).isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(treeContents(dir.file("dataset"))["train/birds/robin-\(Self.h8(91)).png"] == Data(Self.png(91)))
+    }
+}
