@@ -19,6 +19,8 @@ public final class DaemonRunner {
     private let configPath: String
     private let log: @Sendable (String) -> Void
     private let ledger: Ledger
+    /// Held for the process's life (close-on-exec, so a trainer does not keep it).
+    private let instanceLock: FileLock
     private let intakes: IntakeTable
     private let queue = WorkQueue()
     private let counters = DaemonCounters()
@@ -42,6 +44,13 @@ public final class DaemonRunner {
         } catch {
             throw DaemonError(description: "cannot create \(config.daemon.stateDir) or \(config.daemon.datasetRoot): \(error)")
         }
+        // One daemon per state_dir: two would race each other for the same inbox files.
+        let lockPath = "\(config.daemon.stateDir)/daemon.lock"
+        guard let lock = try FileLock.tryAcquire(lockPath) else {
+            throw DaemonError(description: "another augmentd is already running on state_dir \(config.daemon.stateDir) "
+                              + "(\(lockPath) is locked)")
+        }
+        instanceLock = lock
         ledger = try Ledger(path: "\(config.daemon.stateDir)/ledger.sqlite")
         intakes = IntakeTable(version: version)
         intakes.install(config, ledger: ledger)

@@ -293,3 +293,20 @@ extension DaemonTests {
         #expect(treeContents(dir.file("dataset"))["train/birds/robin-\(Self.h8(91)).png"] == Data(Self.png(91)))
     }
 }
+
+extension DaemonTests {
+    @Test func aSecondDaemonOnTheSameStateDirIsRefused() throws {
+        let dir = try TemporaryDirectory("daemon-twice")
+        let config = try Self.config(dir, variants: 1)
+        let first = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("first.txt"))
+        #expect(eventually { first.log.contains("watching 1 inbox") })
+        let second = try AugmentdBinary.run(["run", "--config", config.path], currentDirectory: dir.url)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another augmentd is already running on state_dir state"), "\(second.stderr)")
+        // The first one is undisturbed.
+        try FileManager.default.createDirectory(at: dir.file("inbox/cats"), withIntermediateDirectories: true)
+        try Data(Self.png(5)).write(to: dir.file("inbox/cats/a.png"))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty })
+        #expect(first.stop(SIGTERM) == 0)
+    }
+}
