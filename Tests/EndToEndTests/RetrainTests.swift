@@ -9,9 +9,9 @@ extension DaemonTests {
 
     /// A config whose [retrain] runs `command`; the trainer's model goes to `model.json`.
     static func retrainConfig(_ dir: TemporaryDirectory, command: [String], minNew: Int, minInterval: String = "1h",
-                              timeout: String = "1m") throws -> URL {
+                              timeout: String = "1m", metrics: Bool = false) throws -> URL {
         let argv = command.map { "\"\($0)\"" }.joined(separator: ", ")
-        return try config(dir, extra: """
+        return try config(dir, metrics: metrics, extra: """
             [retrain]
             command = [\(argv)]
             min_new_originals = \(minNew)
@@ -150,7 +150,7 @@ extension DaemonTests {
             exec python3 "\(Self.tinyTrainer)" --model "\(dir.file("model.json").path)"
             """)
         try Data().write(to: dir.file("fail.flag"))
-        let config = try Self.retrainConfig(dir, command: [flaky], minNew: 2, minInterval: "1s")
+        let config = try Self.retrainConfig(dir, command: [flaky], minNew: 2, minInterval: "1s", metrics: true)
         let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
         try Self.drop(dir, label: "birds", seeds: [21, 22])
         #expect(eventually { daemon.log.contains("failed with exit status 3") }, "\(daemon.log)")
@@ -166,6 +166,13 @@ extension DaemonTests {
         #expect(status.recentRuns.allSatisfy { $0.originals == 2 }, "every attempt was given the same two files")
         let failedLog = try String(contentsOfFile: dir.file("state/retrain/\(status.recentRuns.last!.id).log").path, encoding: .utf8)
         #expect(failedLog.contains("simulated failure"))
+        // The metrics file counts the runs by result, as the ledger does.
+        let samples = try PrometheusParser.parse(String(contentsOf: dir.file("metrics.prom"), encoding: .utf8))
+        func runs(_ result: String) -> Double? {
+            samples.first { $0.name == "augmentd_retrain_runs_total" && $0.labels["result"] == result }?.value
+        }
+        #expect(runs("succeeded") == 1)
+        #expect(runs("failed") == Double(results.filter { $0 == "failed" }.count))
     }
 
     @Test func aStubbornTrainerAndItsGrandchildAreKilledAtTheTimeout() throws {
