@@ -122,20 +122,16 @@ extension DaemonTests {
     /// limit is read when the instance is created, and restored at once), stops the daemon with
     /// SIGSTOP so the kernel queue fills while files arrive, and shows the overflow rescan takes all.
     @Test(.enabled(if: getuid() == 0)) func anInotifyQueueOverflowLosesNothing() throws {
-        let limitPath = "/proc/sys/fs/inotify/max_queued_events"
-        let saved = try String(contentsOfFile: limitPath, encoding: .utf8)
         let dir = try TemporaryDirectory("daemon-overflow")
         let config = try Self.config(dir, variants: 1)
         let inbox = dir.file("inbox")
         try FileManager.default.createDirectory(at: inbox.appendingPathComponent("many"), withIntermediateDirectories: true)
-        let daemon: DaemonProcess
-        do {
-            try "16\n".write(toFile: limitPath, atomically: false, encoding: .utf8)
-            defer { try? saved.write(toFile: limitPath, atomically: false, encoding: .utf8) }
-            daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        let (daemon, restored) = try KernelLimit.with("fs/inotify/max_queued_events", at: 16) {
+            let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
             #expect(eventually { daemon.log.contains("watching 1 inbox") })
+            return daemon
         }
-        #expect(try String(contentsOfFile: limitPath, encoding: .utf8) == saved)
+        #expect(restored)
         let count = 100
         kill(daemon.process.processIdentifier, SIGSTOP)
         for i in 0..<count {
@@ -271,8 +267,6 @@ extension DaemonTests {
     /// in cannot be watched. The daemon says so, naming the sysctl, takes the files already inside,
     /// and carries on.
     @Test(.enabled(if: getuid() == 0)) func aFolderOverTheWatchLimitIsReportedAndItsFilesStillTaken() throws {
-        let limitPath = "/proc/sys/fs/inotify/max_user_watches"
-        let saved = try String(contentsOfFile: limitPath, encoding: .utf8)
         let dir = try TemporaryDirectory("daemon-watch-limit")
         let config = try Self.config(dir, variants: 1)
         let inbox = dir.file("inbox")
@@ -280,13 +274,11 @@ extension DaemonTests {
         #expect(eventually { daemon.log.contains("watching 1 inbox") })
         try FileManager.default.createDirectory(at: dir.file("staging/birds"), withIntermediateDirectories: true)
         try Data(Self.png(91)).write(to: dir.file("staging/birds/robin.png"))
-        do {
-            try "1\n".write(toFile: limitPath, atomically: false, encoding: .utf8)
-            defer { try? saved.write(toFile: limitPath, atomically: false, encoding: .utf8) }
+        let (_, restored) = try KernelLimit.with("fs/inotify/max_user_watches", at: 1) {
             try FileManager.default.moveItem(at: dir.file("staging/birds"), to: inbox.appendingPathComponent("birds"))
             #expect(eventually(within: 10) { daemon.log.contains("cannot watch \(inbox.path)/birds: ") }, "\(daemon.log)")
         }
-        #expect(try String(contentsOfFile: limitPath, encoding: .utf8) == saved)
+        #expect(restored)
         #expect(daemon.log.contains("fs.inotify.max_user_watches"))
         #expect(eventually { Self.waiting(inbox).isEmpty }, "\(daemon.log)")
         #expect(daemon.stop(SIGTERM) == 0)
