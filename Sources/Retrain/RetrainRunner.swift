@@ -118,6 +118,8 @@ public final class RetrainRunner: Sendable {
     private func execute(runID: String, manifest: Manifest, manifestPath: String, logPath: String,
                          lock: FileLock) -> Ending {
         var environment = ProcessInfo.processInfo.environment
+        // systemd's notify and watchdog variables are the daemon's, not the trainer's.
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { environment.removeValue(forKey: name) }
         environment["AUGMENTD_DATASET"] = manifest.datasetRoot
         environment["AUGMENTD_MANIFEST"] = manifestPath
         environment["AUGMENTD_RUN_ID"] = runID

@@ -263,16 +263,40 @@ extension DaemonTests {
     @Test func daemonShutdownDuringARunEndsItAsInterruptedAndKeepsTheFilesPending() throws {
         let dir = try TemporaryDirectory("retrain-term")
         let marker = dir.file("trainer-started").path
-        let slow = try Self.script(dir, "slow.sh", "touch \"\(marker)\"\nexec sleep 30")
+        let environment = dir.file("trainer-env.txt").path
+        let slow = try Self.script(dir, "slow.sh", """
+            { env; echo "PWD=$(pwd)"; } > "\(environment)"
+            touch "\(marker)"
+            exec sleep 30
+            """)
         let config = try Self.retrainConfig(dir, command: [slow], minNew: 1)
-        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        // Started as systemd would start it: the trainer must not see the notify socket.
+        let socket = try NotifySocket(path: dir.file("notify.sock").path)
+        defer { socket.close() }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"),
+                                       environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "10000000"])
         try Self.drop(dir, label: "cats", seeds: [61])
         #expect(eventually { FileManager.default.fileExists(atPath: marker) }, "\(daemon.log)")
         #expect(daemon.stop(SIGTERM) == 0)
         #expect(daemon.log.contains("interrupted; its process group was ended"))
         let status = try Self.retrainStatus(config, dir)
-        #expect(status.recentRuns.first?.result == "interrupted")
+        let run = try #require(status.recentRuns.first)
+        #expect(run.result == "interrupted")
         #expect(status.pendingOriginals == 1)
+
+        // What the trainer was given: the four variables, the daemon's working directory, no systemd ones.
+        var variables = [String: String]()
+        for line in try String(contentsOfFile: environment, encoding: .utf8).split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { variables[parts[0]] = parts[1] }
+        }
+        let root = dir.url.standardizedFileURL.path
+        #expect(variables["AUGMENTD_DATASET"] == "\(root)/dataset")
+        #expect(variables["AUGMENTD_MANIFEST"] == run.manifestPath && run.manifestPath.hasPrefix("\(root)/state/retrain/"))
+        #expect(variables["AUGMENTD_RUN_ID"] == run.id)
+        #expect(variables["AUGMENTD_NEW_ORIGINALS"] == "1")
+        #expect(variables["PWD"] == root)
+        #expect(variables["NOTIFY_SOCKET"] == nil && variables["WATCHDOG_USEC"] == nil)
     }
 }
 
