@@ -127,6 +127,14 @@ extension DaemonTests {
         try Data(Self.png(5)).write(to: dir.file("inbox2/five.png"))
         #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty && Self.waiting(dir.file("inbox2")).isEmpty },
                 "\(daemon.log)")
+
+        // The second inbox removed again: let go, and what lands there now stays there.
+        try Self.serviceConfig(variants: 3, secondInbox: false).write(to: config, atomically: false, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        #expect(eventually { daemon.log.contains("reload: no longer watching \(dir.file("inbox2").path)") }, "\(daemon.log)")
+        try Data(Self.png(6)).write(to: dir.file("inbox2/six.png"))
+        Thread.sleep(forTimeInterval: 2)
+        #expect(Self.waiting(dir.file("inbox2")) == ["six.png"], "taken from an inbox no longer configured")
         #expect(daemon.stop(SIGTERM) == 0)
 
         let dataset = treeContents(dir.file("dataset"))
