@@ -8,7 +8,7 @@ import TestSupport
 struct InstallTests {
     /// The repository's tracked files, copied as a fresh clone would have them (no .build, no demo/).
     static func freshCopy(into dir: TemporaryDirectory) throws -> URL {
-        let listing = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/git"), ["ls-files", "-z"],
+        let listing = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/git"), ["-c", "safe.directory=*", "ls-files", "-z"],
                                          currentDirectory: TestPaths.repository)
         try #require(listing.status == 0, "\(listing.stderr)")
         let copy = dir.file("clone")

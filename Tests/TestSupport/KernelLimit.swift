@@ -2,6 +2,12 @@ import Foundation
 
 /// A kernel limit under /proc/sys (root only), set for the length of a closure and then put back.
 public enum KernelLimit {
+    /// Whether this process may change `/proc/sys/<name>`: root, and /proc/sys not mounted
+    /// read-only (as it is in most containers).
+    public static func canChange(_ name: String) -> Bool {
+        getuid() == 0 && access("/proc/sys/\(name)", W_OK) == 0
+    }
+
     /// Sets `/proc/sys/<name>` to `value` while `body` runs; the old value is restored afterwards,
     /// whatever happens, and `restored` says whether it reads back as before.
     @discardableResult
