@@ -14,6 +14,8 @@ public final class ProcessGroup {
     public enum Exit: Equatable, Sendable {
         case exited(Int32)
         case signaled(Int32)
+        /// Reaped by someone else: how it ended is unknown.
+        case lost
     }
 
     /// Starts `arguments[0]` (looked up in PATH) with `environment` in `directory`. The

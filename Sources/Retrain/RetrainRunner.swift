@@ -143,7 +143,15 @@ public final class RetrainRunner: Sendable {
         var exit: ProcessGroup.Exit?
         // Until the leader has exited and no process of its group is left.
         while exit == nil || group.groupIsAlive {
-            if exit == nil { exit = try? group.poll() }
+            if exit == nil {
+                do {
+                    exit = try group.poll()
+                } catch {
+                    // Only ECHILD is possible: the leader was reaped elsewhere and its status is lost.
+                    log("retrain \(runID): cannot wait for the command: \(error)")
+                    exit = .lost
+                }
+            }
             let now = Date().timeIntervalSince1970
             if terminatedAt == nil {
                 // SIGTERM/SIGINT (daemon shutdown, Ctrl-C on `retrain --now`) ends the run as interrupted.
@@ -180,7 +188,7 @@ public final class RetrainRunner: Sendable {
         case (nil, .signaled(let number)?):
             log("retrain \(runID): killed by signal \(number) after \(duration) s; its files stay pending (log \(logPath))")
             return Ending(result: .failed, exitCode: nil, signal: number)
-        case (nil, nil):
+        case (nil, .lost?), (nil, nil):
             return Ending(result: .failed, exitCode: nil, signal: nil)
         }
     }
