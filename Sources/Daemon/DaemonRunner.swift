@@ -124,7 +124,13 @@ public final class DaemonRunner {
             if !watchFailuresLogged.isEmpty { interval = interval > 0 ? min(interval, 60) : 60 }
             if interval > 0 && now - lastRescan >= interval { rescanNeeded = true }
             if rescanNeeded {
-                try watcher.rescan { handle($0) }
+                // A rescan of a huge inbox is progress: the main loop keeps pinging the watchdog through it.
+                try watcher.rescan { event in
+                    handle(event)
+                    let now = Date().timeIntervalSince1970
+                    service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
+                                 status: statusLine())
+                }
                 lastRescan = now
             }
             if ProcessSignals.takeReloadRequest() { reload(watcher) }

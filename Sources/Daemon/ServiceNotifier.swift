@@ -58,10 +58,10 @@ final class ServiceNotifier {
 
     /// Called from the main loop: a ping when one is due and the workers are healthy, and the
     /// STATUS line when it changed (at most once a second).
-    func tick(now: Double, workersHealthy: Bool, status: @autoclosure () -> String) {
+    func tick(now: Double, workersHealthy: @autoclosure () -> Bool, status: @autoclosure () -> String) {
         guard isActive else { return }
         var fields = [String]()
-        if let pingInterval, now - lastPing >= pingInterval, workersHealthy {
+        if let pingInterval, now - lastPing >= pingInterval, workersHealthy() {
             fields.append("WATCHDOG=1")
             lastPing = now
         }
