@@ -79,11 +79,13 @@ public final class ProcessGroup {
         return termination == 0 ? .exited((status >> 8) & 0xff) : .signaled(termination)
     }
 
-    /// Sends a signal to every process of the group; false when none is left.
+    /// Asks every process of the group to end (SIGTERM); false when none is left.
     @discardableResult
-    public func signalGroup(_ signal: Int32) -> Bool {
-        kill(-groupID, signal) == 0
-    }
+    public func terminateGroup() -> Bool { kill(-groupID, SIGTERM) == 0 }
+
+    /// Ends every process of the group (SIGKILL); false when none is left.
+    @discardableResult
+    public func killGroup() -> Bool { kill(-groupID, SIGKILL) == 0 }
 
     /// Whether any process of the group is still alive (zombies included until reaped).
     public var groupIsAlive: Bool { kill(-groupID, 0) == 0 }

@@ -163,11 +163,11 @@ public final class RetrainRunner: Sendable {
                     log("retrain \(runID): the command exited but left processes in its group: ending them")
                 }
                 if ending != nil || (exit != nil && group.groupIsAlive) {
-                    group.signalGroup(SIGTERM)
+                    group.terminateGroup()
                     terminatedAt = now
                 }
             } else if let terminatedAt, now - terminatedAt >= settings.stopGrace {
-                group.signalGroup(SIGKILL)
+                group.killGroup()
             }
             if exit != nil && !group.groupIsAlive { break }
             Thread.sleep(forTimeInterval: 0.05)
