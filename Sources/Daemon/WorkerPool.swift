@@ -65,7 +65,7 @@ final class WorkerPool: Sendable {
     private func report(_ outcome: IntakeOutcome, path: String, intake: FileIntake, seconds: Double) {
         switch outcome {
         case .added, .duplicate, .labelConflict, .failed: counters.countProcessed(outcome, seconds: seconds, path: path)
-        case .refused, .notReady, .vanished: break
+        case .refused, .notReady, .vanished, .alreadyTaken: break
         }
         switch outcome {
         case .added(let hash, let label, let split, let variants, _):
@@ -85,7 +85,7 @@ final class WorkerPool: Sendable {
             }
         case .notReady(let retryAt):
             queue.retry(path, at: retryAt)
-        case .vanished:
+        case .vanished, .alreadyTaken:
             break
         }
     }

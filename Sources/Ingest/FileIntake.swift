@@ -19,6 +19,8 @@ public enum IntakeOutcome: Sendable, Equatable {
     case notReady(retryAt: Double)
     /// Gone before we got to it.
     case vanished
+    /// Taken before and left in the inbox (`on_success = keep`), unchanged since: nothing to do.
+    case alreadyTaken
 }
 
 /// The life of one file in the daemon (DESIGN.md "Life of a file"): safe open, sniff, probe,
@@ -81,6 +83,10 @@ public struct FileIntake: Sendable {
         guard status.kind == .regular else { return .refused(status.kind) }
         // Settled = untouched for `settleSeconds`, judged by ctime: mtime may be copied from elsewhere.
         if now - status.changed < settleSeconds { return .notReady(retryAt: status.changed + settleSeconds) }
+        if inbox.onSuccess == .keep,
+           (try? ledger.isKept(path: path, size: status.size, modified: status.modified, changed: status.changed)) == true {
+            return .alreadyTaken
+        }
 
         let label: String
         switch self.label(of: path) {
@@ -116,6 +122,7 @@ public struct FileIntake: Sendable {
                 try ledger.record(.duplicate, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
                                   reason: "the same bytes are already in the dataset: \(existing.originalPath ?? "?")")
                 try applyOnSuccessToDuplicate(path)
+                try rememberIfKept(path, status, hash: hash)
                 return .duplicate(hash: hash.hex, of: existing.originalPath ?? "")
             }
             let (image, info): (Image, ImageInfo)
@@ -144,6 +151,7 @@ public struct FileIntake: Sendable {
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: sourceName, hash: hash, format: info.format))"
             try placeOriginal(path, bytes: bytes, at: originalPath)
             try ledger.complete(id: record.id, originalPath: originalPath, variants: written)
+            try rememberIfKept(path, status, hash: hash)
             return .added(hash: hash.hex, label: record.label, split: split, variants: written.count, original: originalPath)
         } catch let error as LedgerError {
             return .failed(reason: error.description, movedTo: nil)
@@ -186,6 +194,13 @@ public struct FileIntake: Sendable {
             try DurableFile.write(bytes, to: target)
             try FileMoves.remove(path)
         }
+    }
+
+    /// With `keep`, the file stays in the inbox: remember it, so rescans do not take it again.
+    func rememberIfKept(_ path: String, _ status: FileStatus, hash: SHA256Digest) throws(LedgerError) {
+        guard inbox.onSuccess == .keep else { return }
+        try ledger.recordKept(path: path, size: status.size, modified: status.modified, changed: status.changed,
+                              hash: hash.hex)
     }
 
     func applyOnSuccessToDuplicate(_ path: String) throws(SystemError) {

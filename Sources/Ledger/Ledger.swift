@@ -185,6 +185,25 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Whether the file at `path`, unchanged since (same size, mtime and ctime), was already taken
+    /// and left in its inbox (`on_success = keep`).
+    public func isKept(path: String, size: Int, modified: Double, changed: Double) throws(LedgerError) -> Bool {
+        try withConnection { db throws(LedgerError) in
+            var found = false
+            try db.query("SELECT 1 FROM kept_files WHERE path = ? AND size = ? AND modified = ? AND changed = ?",
+                         [.text(path), .integer(Int64(size)), .real(modified), .real(changed)]) { _ in found = true }
+            return found
+        }
+    }
+
+    /// Remembers a file taken and left in its inbox, as it is now.
+    public func recordKept(path: String, size: Int, modified: Double, changed: Double, hash: String) throws(LedgerError) {
+        try withConnection { db throws(LedgerError) in
+            try db.query("INSERT OR REPLACE INTO kept_files (path, size, modified, changed, hash) VALUES (?, ?, ?, ?, ?)",
+                         [.text(path), .integer(Int64(size)), .real(modified), .real(changed), .text(hash)])
+        }
+    }
+
     /// How many failures were recorded with each reason text.
     public func failureReasons() throws(LedgerError) -> [String: Int] {
         try withConnection { db throws(LedgerError) in

@@ -63,6 +63,16 @@ enum Migrations {
                 PRIMARY KEY (run_id, original_id)
             );
             """),
+        ("files left in an inbox by on_success = keep", """
+            -- A kept file is taken once: a rescan that finds it unchanged skips it without reading it.
+            CREATE TABLE kept_files (
+                path TEXT PRIMARY KEY,
+                size INTEGER NOT NULL,
+                modified REAL NOT NULL,
+                changed REAL NOT NULL,
+                hash TEXT NOT NULL
+            );
+            """),
     ]
 
     static func apply(_ db: SQLiteConnection) throws(LedgerError) {

@@ -304,3 +304,40 @@ extension DaemonTests {
         #expect(first.stop(SIGTERM) == 0)
     }
 }
+
+extension DaemonTests {
+    /// `on_success = keep` leaves the original in the inbox: rescans and restarts find it again and
+    /// must not take it again (nor call it a duplicate of itself); a changed file is new.
+    @Test func aKeptFileIsTakenOnceThroughRescansAndRestarts() throws {
+        let dir = try TemporaryDirectory("daemon-keep")
+        let config = dir.file("augmentd.toml")
+        try FileManager.default.createDirectory(at: dir.file("inbox/cats"), withIntermediateDirectories: true)
+        // `extra` continues the [[watch]] table; the rescan interval goes into [daemon].
+        let text = Self.configText(variants: 1, extra: "on_success = \"keep\"\n")
+            .replacingOccurrences(of: "workers = 2\n", with: "workers = 2\nrescan_interval = \"1s\"\n")
+        #expect(text.contains("rescan_interval = \"1s\""))
+        try text.write(to: config, atomically: false, encoding: .utf8)
+        try Data(Self.png(81)).write(to: dir.file("inbox/cats/kept.png"))
+        var daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("added ") }, "\(daemon.log)")
+        Thread.sleep(forTimeInterval: 3)   // three periodic rescans see the kept file
+        #expect(daemon.stop(SIGTERM) == 0)
+        daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log2.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") })
+        Thread.sleep(forTimeInterval: 2)
+        // Changed in place: new bytes, a new original.
+        try Data(Self.png(82)).write(to: dir.file("inbox/cats/kept.png"))
+        #expect(eventually { daemon.log.contains("added ") }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let first = try String(contentsOf: dir.file("log.txt"), encoding: .utf8)
+        #expect(first.components(separatedBy: "added ").count == 2 && !first.contains("duplicate"), "\(first)")
+        #expect(!daemon.log.contains("duplicate"), "\(daemon.log)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("inbox/cats/kept.png").path), "keep left the file")
+        let dataset = treeContents(dir.file("dataset"))
+        #expect(dataset["train/cats/kept-\(Self.h8(81)).png"] == Data(Self.png(81)))
+        #expect(dataset["train/cats/kept-\(Self.h8(82)).png"] == Data(Self.png(82)))
+        let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
+        #expect(status.stdout.contains("\"duplicates\" : 0"), "\(status.stdout)")
+    }
+}
