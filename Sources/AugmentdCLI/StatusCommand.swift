@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Ledger
+import LinuxSystem
 import Watch
 
 /// `augmentd status --config FILE [--json]`: what the ledger and the inboxes say.
@@ -47,9 +48,11 @@ struct StatusCommand: ParsableCommand {
         var rows: [String: Row] = [:]
         var retraining = Retraining(configured: configuration.retrain != nil)
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
+        var openedLedger: Ledger?
         if FileManager.default.fileExists(atPath: ledgerPath) {
             let ledger: Ledger
             do { ledger = try Ledger(path: ledgerPath) } catch { throw CLIErrors.Failure(description: "\(error)") }
+            openedLedger = ledger
             let state = try ledger.retrainState()
             retraining.pendingOriginals = state.untrainedOriginals
             retraining.pendingPerLabel = state.untrainedPerLabel
@@ -79,6 +82,12 @@ struct StatusCommand: ParsableCommand {
                 }
                 let attributes = walker.fileAttributes
                 guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+                // With `keep`, files already taken stay in the inbox: they are not waiting.
+                if watch.onSuccess == .keep, let ledger = openedLedger, let status = try? FileMoves.status("\(inbox)/\(relative)"),
+                   (try? ledger.isKept(path: "\(inbox)/\(relative)", size: status.size, modified: status.modified,
+                                       changed: status.changed)) == true {
+                    continue
+                }
                 let label = watch.label.isEmpty ? String(relative.split(separator: "/").first ?? "") : watch.label
                 rows[key(inbox, label), default: Row(inbox: inbox, label: label)].waitingInInbox += 1
             }

@@ -339,5 +339,6 @@ extension DaemonTests {
         #expect(dataset["train/cats/kept-\(Self.h8(82)).png"] == Data(Self.png(82)))
         let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
         #expect(status.stdout.contains("\"duplicates\" : 0"), "\(status.stdout)")
+        #expect(status.stdout.contains("\"waiting_in_inbox\" : 0"), "a kept file is not waiting: \(status.stdout)")
     }
 }
