@@ -39,7 +39,9 @@ public struct DatasetLayout: Sendable {
     /// `<stem>-<h8>.<ext>`; an original without extension gets its format's.
     public static func originalName(sourceName: String, hash: SHA256Digest, format: ImageFormat) -> String {
         let (stem, ext) = stemAndExtension(of: sourceName)
-        return "\(safeStem(stem))-\(hash.hex.prefix(8)).\(ext.isEmpty ? format.fileExtension : ext)"
+        // The user's extension is kept unless it is missing or absurdly long.
+        let kept = ext.isEmpty || ext.utf8.count > 16 ? format.fileExtension : ext
+        return "\(safeStem(stem))-\(hash.hex.prefix(8)).\(kept)"
     }
 
     /// `<stem>-<h8>-aug<k>.<fmt>`.
@@ -48,10 +50,16 @@ public struct DatasetLayout: Sendable {
         return "\(safeStem(stem))-\(hash.hex.prefix(8))-aug\(k).\(format.fileExtension)"
     }
 
-    /// A stem that cannot hide the file from loaders (leading dot) or break the tree.
+    /// Longest stem kept, in UTF-8 bytes: with `-<h8>-aug<k>.<ext>` and the dot-temp decoration of an
+    /// atomic write, every name stays well inside the 255-byte limit of Linux filesystems.
+    static let maxStemBytes = 150
+
+    /// A stem that cannot hide the file from loaders (leading dot), break the tree, or make a name
+    /// too long for the filesystem (cut at a character boundary).
     static func safeStem(_ stem: String) -> String {
         var s = stem.replacingOccurrences(of: "/", with: "_")
         while s.hasPrefix(".") { s.removeFirst() }
+        while s.utf8.count > maxStemBytes { s.removeLast() }
         return s.isEmpty ? "image" : s
     }
 }

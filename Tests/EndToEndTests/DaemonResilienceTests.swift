@@ -60,7 +60,8 @@ extension DaemonTests {
         }
         try Data(Self.png(1)).write(to: inbox.appendingPathComponent("\(badLabel)/x.png"))
         try Data(Self.png(2)).write(to: inbox.appendingPathComponent("no label.png"))
-        let oddNames = ["line\nbreak.png", "\"quoted\" 'both'.png", "--help.png", "emoji 🐱.png"]
+        let oddNames = ["line\nbreak.png", "\"quoted\" 'both'.png", "--help.png", "emoji 🐱.png",
+                        String(repeating: "long", count: 60) + ".png"]   // 244 bytes: the dataset names must fit in 255
         for (i, name) in oddNames.enumerated() {
             try Data(Self.png(UInt64(10 + i))).write(to: inbox.appendingPathComponent("\(unicodeLabel)/\(name)"))
         }
@@ -70,7 +71,7 @@ extension DaemonTests {
 
         let dataset = treeContents(dir.file("dataset"))
         for (i, name) in oddNames.enumerated() {
-            let stem = String(name.dropLast(4))
+            let stem = String(name.dropLast(4).prefix(150))   // ASCII here: 150 characters = 150 bytes
             let seed = UInt64(10 + i)
             #expect(dataset["train/\(unicodeLabel)/\(stem)-\(Self.h8(seed)).png"] == Data(Self.png(seed)), "\(name)")
             #expect(dataset["train/\(unicodeLabel)/\(stem)-\(Self.h8(seed))-aug1.png"] != nil, "\(name)")
