@@ -82,7 +82,9 @@ public struct FileIntake: Sendable {
         }
         guard status.kind == .regular else { return .refused(status.kind) }
         // Settled = untouched for `settleSeconds`, judged by ctime: mtime may be copied from elsewhere.
-        if now - status.changed < settleSeconds { return .notReady(retryAt: status.changed + settleSeconds) }
+        // A ctime in the future means the clock was set back since the last change: settled too.
+        let age = now - status.changed
+        if age > -settleSeconds && age < settleSeconds { return .notReady(retryAt: status.changed + settleSeconds) }
         if inbox.onSuccess == .keep,
            (try? ledger.isKept(path: path, size: status.size, modified: status.modified, changed: status.changed)) == true {
             return .alreadyTaken
