@@ -129,6 +129,7 @@ public struct Configuration: Sendable, Equatable {
         }
         try top.finish()
         if checkPaths { try config.checkInboxes() }
+        try config.checkOutputsStayOutOfInboxes()
         return config
     }
 
@@ -155,6 +156,35 @@ public struct Configuration: Sendable, Equatable {
         w.onSuccess = try r.choice("on_success", default: OnSuccess.move)
         try r.finish()
         return w
+    }
+
+    /// What augmentd writes must never be taken as input, and inputs must never be seen by loaders:
+    /// `dataset_root`, `state_dir` and `metrics_file` must not lie inside an inbox, and no inbox
+    /// inside `dataset_root` (a daemon taking its own output would augment forever, or move its
+    /// ledger to `.failed`). Paths are compared as written, and with symlinks resolved where they exist.
+    func checkOutputsStayOutOfInboxes() throws(ConfigError) {
+        func forms(_ path: String) -> [String] {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            return Array(Set([url.path, url.resolvingSymlinksInPath().path]))
+        }
+        func inside(_ path: String, _ folder: String) -> Bool {
+            forms(path).contains { p in forms(folder).contains { f in p == f || p.hasPrefix(f == "/" ? "/" : f + "/") } }
+        }
+        for (index, watch) in watches.enumerated() {
+            let key = "watch[\(index)].inbox"
+            if inside(daemon.datasetRoot, watch.inbox) {
+                throw ConfigError(file: file, key: key, "contains dataset_root (\(daemon.datasetRoot)): the daemon would take its own output")
+            }
+            if inside(watch.inbox, daemon.datasetRoot) {
+                throw ConfigError(file: file, key: key, "lies inside dataset_root (\(daemon.datasetRoot)): loaders would read the inbox")
+            }
+            if inside(daemon.stateDir, watch.inbox) {
+                throw ConfigError(file: file, key: key, "contains state_dir (\(daemon.stateDir)): the ledger would be taken as an image")
+            }
+            if !daemon.metricsFile.isEmpty && inside(daemon.metricsFile, watch.inbox) {
+                throw ConfigError(file: file, key: key, "contains metrics_file (\(daemon.metricsFile))")
+            }
+        }
     }
 
     /// Inboxes must exist as folders and must not contain one another (a file would belong to two).

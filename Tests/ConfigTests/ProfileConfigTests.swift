@@ -121,6 +121,30 @@ struct ProfileConfigTests {
         }
     }
 
+    @Test func outputsMustStayOutOfInboxes() throws {
+        let profile = "[profiles.a]\n"
+        func config(dataset: String = "data", state: String = "state", metrics: String = "", inbox: String = "in") -> String {
+            "[daemon]\ndataset_root = \"\(dataset)\"\nstate_dir = \"\(state)\"\nmetrics_file = \"\(metrics)\"\n"
+                + profile + "[[watch]]\ninbox = \"\(inbox)\"\nprofile = \"a\"\n"
+        }
+        #expect(throws: Never.self) { try Configuration.parse(config(), file: "t.toml", checkPaths: false) }
+        #expect(throws: Never.self) { try Configuration.parse(config(dataset: "inbox-data", inbox: "inbox"), file: "t.toml", checkPaths: false) }
+        for (text, message) in [
+            (config(dataset: "in/dataset"), "contains dataset_root (in/dataset): the daemon would take its own output"),
+            (config(dataset: ".", inbox: "in"), "lies inside dataset_root (.): loaders would read the inbox"),
+            (config(state: "in/state"), "contains state_dir (in/state): the ledger would be taken as an image"),
+            (config(metrics: "in/m.prom"), "contains metrics_file (in/m.prom)"),
+        ] {
+            do {
+                _ = try Configuration.parse(text, file: "t.toml", checkPaths: false)
+                Issue.record("accepted: \(message)")
+            } catch {
+                #expect(error.key == "watch[0].inbox")
+                #expect(error.message == message)
+            }
+        }
+    }
+
     @Test func theBundledExampleIsValid() throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
