@@ -72,7 +72,7 @@ struct StatusCommand: ParsableCommand {
         }
         // Files waiting in the inboxes, by label folder.
         for watch in configuration.watches {
-            let inbox = URL(fileURLWithPath: watch.inbox).standardizedFileURL.path
+            let inbox = Configuration.absolutePath(watch.inbox)
             guard let walker = FileManager.default.enumerator(atPath: inbox) else { continue }
             while let relative = walker.nextObject() as? String {
                 let name = (relative as NSString).lastPathComponent

@@ -47,6 +47,12 @@ public struct RetrainSettings: Sendable, Equatable {
 
 /// The whole configuration file, validated.
 public struct Configuration: Sendable, Equatable {
+    /// A configured path made absolute and normalised, the one form the daemon, the ledger and
+    /// `status` use: relative paths resolve against the working directory.
+    public static func absolutePath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
     public var file: String
     public var daemon = DaemonSettings()
     public var profiles: [String: Profile] = [:]

@@ -27,7 +27,6 @@ public final class DaemonRunner {
     private let service: ServiceNotifier
     private let retrain: RetrainScheduler
     private let startTime = Date().timeIntervalSince1970
-    private var watcher: InboxWatcher?
     private var networkInboxes: [String] = []
     private var lastRescan = 0.0
     private var lastMetrics = 0.0
@@ -92,7 +91,6 @@ public final class DaemonRunner {
                               maxPixels: config.daemon.maxPixels, log: log)
         pool.start(count: workerCount)
         let watcher = try InboxWatcher(inboxes: intakes.inboxes.map(InboxSpec.init(path:)))
-        self.watcher = watcher
         // The catch-up scan feeds the workers as it goes; a long one keeps asking systemd for time.
         try watcher.start { event in
             handle(event)
@@ -103,6 +101,11 @@ public final class DaemonRunner {
             + "\(workerCount) worker\(workerCount == 1 ? "" : "s"), dataset \(config.daemon.datasetRoot)")
         service.ready(status: statusLine())
         lastRescan = Date().timeIntervalSince1970
+        // Pings vouch for this loop; they stop when the pool is stuck (judged only when one is due).
+        let keepAlive = { [service, pool] (now: Double) in
+            service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
+                         status: self.statusLine())
+        }
 
         while !ProcessSignals.isStopRequested {
             // Wake for the earliest retry, so a settled file is not kept waiting for the next tick.
@@ -127,15 +130,12 @@ public final class DaemonRunner {
                 // A rescan of a huge inbox is progress: the main loop keeps pinging the watchdog through it.
                 try watcher.rescan { event in
                     handle(event)
-                    let now = Date().timeIntervalSince1970
-                    service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
-                                 status: statusLine())
+                    keepAlive(Date().timeIntervalSince1970)
                 }
                 lastRescan = now
             }
             if ProcessSignals.takeReloadRequest() { reload(watcher) }
-            service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
-                         status: statusLine())
+            keepAlive(now)
             retrain.tick(now: now)
             writeMetricsIfDue(now: now)
         }

@@ -15,17 +15,12 @@ final class IntakeTable: Sendable {
 
     init(version: String) { self.version = version }
 
-    /// The absolute, normalised inbox path the watcher and the ledger use.
-    static func inboxPath(_ watch: WatchSettings) -> String {
-        URL(fileURLWithPath: watch.inbox).standardizedFileURL.path
-    }
-
     /// Builds one intake per `[[watch]]` of `config` and makes them current.
     func install(_ config: Configuration, ledger: Ledger) {
         var intakes = [String: FileIntake]()
         for watch in config.watches {
             var resolved = watch
-            resolved.inbox = Self.inboxPath(watch)
+            resolved.inbox = Configuration.absolutePath(watch.inbox)
             var intake = FileIntake(inbox: resolved, profileName: watch.profile, profile: config.profiles[watch.profile]!,
                                     layout: DatasetLayout(root: config.daemon.datasetRoot),
                                     limits: DecodeLimits(maxPixels: config.daemon.maxPixels), ledger: ledger)

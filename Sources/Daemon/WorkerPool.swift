@@ -63,10 +63,7 @@ final class WorkerPool: Sendable {
     }
 
     private func report(_ outcome: IntakeOutcome, path: String, intake: FileIntake, seconds: Double) {
-        switch outcome {
-        case .added, .duplicate, .labelConflict, .failed: counters.countProcessed(outcome, seconds: seconds, path: path)
-        case .refused, .notReady, .vanished, .alreadyTaken: break
-        }
+        counters.countProcessed(outcome, seconds: seconds, path: path)   // counts only files that reached an end
         switch outcome {
         case .added(let hash, let label, let split, let variants, _):
             log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(Int(seconds * 1000))")

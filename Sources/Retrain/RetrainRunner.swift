@@ -42,14 +42,10 @@ public final class RetrainRunner: Sendable {
         case notStarted(String)
     }
 
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-
     /// The manifest a run started now would get, and the originals it lists.
     public func manifest(runID: String, now: Double) throws -> (Manifest, [UntrainedOriginal]) {
         let originals = try ledger.untrainedOriginals()
-        let manifest = Manifest(runID: runID, createdAt: now, datasetRoot: Self.absolute(datasetRoot),
+        let manifest = Manifest(runID: runID, createdAt: now, datasetRoot: Configuration.absolutePath(datasetRoot),
                                 recordedRoot: datasetRoot, originals: originals, totals: try ledger.labelTotals())
         return (manifest, originals)
     }
@@ -82,8 +78,8 @@ public final class RetrainRunner: Sendable {
             let runID = Self.newRunID(now: now)
             try DurableFile.makeFolders(runFolder)
             let (manifest, originals) = try manifest(runID: runID, now: now)
-            let manifestPath = Self.absolute("\(runFolder)/\(runID).manifest.json")
-            let logPath = Self.absolute("\(runFolder)/\(runID).log")
+            let manifestPath = Configuration.absolutePath("\(runFolder)/\(runID).manifest.json")
+            let logPath = Configuration.absolutePath("\(runFolder)/\(runID).log")
             try DurableFile.write(try manifest.json(), to: manifestPath)
             try ledger.startRun(id: runID, trigger: trigger, startedAt: now, originalIDs: originals.map(\.id),
                                 variants: manifest.newVariants, logPath: logPath, manifestPath: manifestPath)
