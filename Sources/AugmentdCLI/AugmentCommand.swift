@@ -2,6 +2,7 @@ import ArgumentParser
 import Codecs
 import Config
 import Foundation
+import LinuxSystem
 import Ingest
 import Synchronization
 
@@ -134,10 +135,10 @@ final class ProgressReporter: Sendable {
         switch outcome {
         case .failed(let reason):
             clearLine()
-            FileHandle.standardError.write(Data("\(input.path): error: \(reason)\n".utf8))
+            LogSink.standardError("\(input.path): error: \(reason)")
         case .duplicate(let first):
             clearLine()
-            FileHandle.standardError.write(Data("\(input.path): duplicate of \(first), skipped\n".utf8))
+            LogSink.standardError("\(input.path): duplicate of \(first), skipped")
         case .written:
             break
         }
@@ -145,7 +146,7 @@ final class ProgressReporter: Sendable {
     }
 
     private func clearLine() {
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive { LogSink.write(2, "\r\u{1B}[K") }
     }
 
     private func draw(_ c: Counts) {
@@ -157,7 +158,7 @@ final class ProgressReporter: Sendable {
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let line = String(format: "\r%d/%d files [%@] %.1f files/s, ETA %@", c.done, total, bar, rate,
                           Self.duration(remaining))
-        FileHandle.standardError.write(Data(line.utf8))
+        LogSink.write(2, line)
     }
 
     static func duration(_ seconds: Double) -> String {
@@ -175,7 +176,7 @@ final class ProgressReporter: Sendable {
         if c.val > 0 { line += ", \(c.val) to val" }
         line += String(format: ") in %.1f s, %.1f files/s", elapsed, rate)
         line += "; \(c.failed) failed, \(c.duplicates) duplicate\(c.duplicates == 1 ? "" : "s")\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        LogSink.write(2, line)
         return c
     }
 }

@@ -38,9 +38,8 @@ struct RetrainCommand: ParsableCommand {
             throw CLIErrors.Failure(description: "state_dir \(configuration.daemon.stateDir): \(error)")
         }
         let runner = RetrainRunner(settings: settings, datasetRoot: configuration.daemon.datasetRoot,
-                                   stateDir: configuration.daemon.stateDir, ledger: ledger) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+                                   stateDir: configuration.daemon.stateDir, ledger: ledger,
+                                   log: LogSink.standardError)
         if dryRun {
             let (manifest, _) = try runner.manifest(runID: "dry-run", now: Date().timeIntervalSince1970)
             FileHandle.standardOutput.write(Data(try manifest.json()))
@@ -59,7 +58,7 @@ struct RetrainCommand: ParsableCommand {
         ProcessSignals.install(reload: false)
         switch runner.run(trigger: now ? "manual" : "policy") {
         case .busy:
-            FileHandle.standardError.write(Data("augmentd: a retrain run is in progress (\(runner.lockPath) is locked); try later\n".utf8))
+            LogSink.standardError("augmentd: a retrain run is in progress (\(runner.lockPath) is locked); try later")
             throw ExitCode(75)
         case .notStarted(let why):
             throw CLIErrors.Failure(description: "retrain not started: \(why)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Daemon
 import Foundation
+import LinuxSystem
 
 /// `augmentd run --config FILE`: the daemon, in the foreground (systemd runs this).
 struct RunCommand: ParsableCommand {
@@ -15,9 +16,8 @@ struct RunCommand: ParsableCommand {
         let configuration = try CLIErrors.loadConfiguration(configFile.config)
         let runner: DaemonRunner
         do {
-            runner = try DaemonRunner(config: configuration, version: AugmentdVersion.string) { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-            }
+            runner = try DaemonRunner(config: configuration, version: AugmentdVersion.string,
+                                      log: LogSink.standardError)
         } catch {
             throw CLIErrors.Failure(description: "\(error)")
         }

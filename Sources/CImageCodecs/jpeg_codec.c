@@ -17,9 +17,10 @@ typedef struct {
     struct jpeg_error_mgr base;
     jmp_buf jump;
     char *message;
-    int truncated;         /* libjpeg reached the end of the data before EOI */
-    int corrupt;           /* a warning that means the pixels are wrong */
-    int limit_exceeded;    /* our own scan limit, raised from the progress monitor */
+    /* Set from callbacks and read after longjmp: volatile, so the error branch sees them. */
+    volatile int truncated;      /* libjpeg reached the end of the data before EOI */
+    volatile int corrupt;        /* a warning that means the pixels are wrong */
+    volatile int limit_exceeded; /* our own scan limit, raised from the progress monitor */
     char warning[JMSG_LENGTH_MAX];
 } jpeg_failure;
 

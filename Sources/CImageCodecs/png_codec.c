@@ -10,17 +10,20 @@
 #include <string.h>
 #include <zlib.h>
 
+/* Fields that a callback sets before libpng longjmps are volatile, and the callbacks are installed
+   before setjmp: otherwise an optimising compiler may hand the error branch the value the field had
+   when setjmp was called (0.2.0's release build reported cut-short PNGs as corrupt this way). */
 typedef struct {
     const uint8_t *data;
     size_t size;
     size_t position;
-    int truncated;
+    volatile int truncated;
     char *message;
 } png_reader;
 
 typedef struct {
     ic_buffer *out;
-    int out_of_memory;
+    volatile int out_of_memory;
     char *message;
 } png_writer;
 
@@ -59,7 +62,7 @@ static void write_to_memory(png_structp png, png_bytep bytes, size_t count) {
 static void flush_memory(png_structp png) { (void)png; }
 
 /* Classifies a libpng error message into a status; CRC and zlib errors are corruption. */
-static ic_status classify(const png_reader *reader, const char *message) {
+static ic_status classify(const volatile png_reader *reader, const char *message) {
     if (reader->truncated) return IC_TRUNCATED;
     if (strstr(message, "out of memory") || strstr(message, "Out of memory")) return IC_NO_MEMORY;
     return IC_CORRUPT;
@@ -138,13 +141,13 @@ static ic_status png_read(const uint8_t *data, size_t size, uint8_t *pixels, siz
         ic_set_message(message, "out of memory");
         return IC_NO_MEMORY;
     }
+    png_set_read_fn(png, &reader, read_from_memory);
     if (setjmp(png_jmpbuf(png))) {
         ic_status status = classify(&reader, message ? message : "");
         if (message) rewrite_crc_message(message);
         png_destroy_read_struct(&png, &header, NULL);
         return status;
     }
-    png_set_read_fn(png, &reader, read_from_memory);
     png_read_info(png, header);
     configure_transforms(png, header, info);
     if (pixels == NULL) {
@@ -211,12 +214,12 @@ ic_status ic_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, 
         ic_set_message(message, "out of memory");
         return IC_NO_MEMORY;
     }
+    png_set_write_fn(png, &writer, write_to_memory, flush_memory);
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &header);
         ic_buffer_free(out);
         return writer.out_of_memory ? IC_NO_MEMORY : IC_INVALID;
     }
-    png_set_write_fn(png, &writer, write_to_memory, flush_memory);
     png_set_compression_level(png, level);
     if (level <= 3) {
         /* Fast levels: one cheap filter instead of trying all five on every row. */

@@ -16,6 +16,9 @@ public enum ProcessSignals {
         signal(SIGTERM, onStop)
         signal(SIGINT, onStop)
         if handlesReload { signal(SIGHUP, onReload) }
+        // A log reader that went away (`| head`, a restarted shipper) must not kill us: writes to
+        // a closed pipe then fail with EPIPE, which the log sink drops. Children get SIG_DFL back.
+        signal(SIGPIPE, SIG_IGN)
         // A parent may have started us with these blocked (the mask is inherited): unblock them.
         var set = sigset_t()
         sigemptyset(&set)
