@@ -14,15 +14,14 @@ public enum LogSink {
 
     /// Writes `text` as it is (a progress bar's carriage return, a prepared report).
     public static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { raw in
+            let written = bytes.withUnsafeBytes { raw in
                 retryingOnInterrupt { Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
             }
             if written <= 0 { return }
             offset += written
         }
-        bytes.removeAll()
     }
 }
