@@ -7,7 +7,8 @@ public struct AugmentdCommand: ParsableCommand {
         abstract: "Grows image datasets from watched inbox folders with Keras-style augmentation.",
         version: AugmentdVersion.string,
         subcommands: [InspectCommand.self, TransformCommand.self, AugmentCommand.self, PreviewCommand.self,
-                      CheckConfigCommand.self, RunCommand.self, StatusCommand.self, RetrainCommand.self]
+                      CheckConfigCommand.self, RunCommand.self, StatusCommand.self, RetrainCommand.self,
+                      LedgerCommand.self]
     )
 
     public init() {}

@@ -18,6 +18,9 @@ struct RunCommand: ParsableCommand {
         do {
             runner = try DaemonRunner(config: configuration, version: AugmentdVersion.string,
                                       log: LogSink.standardError)
+        } catch let error as DaemonError {
+            LogSink.standardError("augmentd: \(error.description)")
+            throw ExitCode(error.exitStatus)
         } catch {
             throw CLIErrors.Failure(description: "\(error)")
         }

@@ -27,6 +27,9 @@ struct StatusCommand: ParsableCommand {
         var duplicates = 0
         var labelConflicts = 0
         var refused = 0
+        /// Files the dataset could not take yet (full, read-only, no permission): retried with backoff.
+        var blocked = 0
+        var blockedReason: String? = nil
         var lastError: String? = nil
     }
 
@@ -40,6 +43,13 @@ struct StatusCommand: ParsableCommand {
     struct Report: Codable {
         var labels: [Row]
         var retrain: Retraining
+        /// Set when the ledger was rebuilt from the dataset: history before it is lost.
+        var ledgerRebuilt: LedgerRebuiltNote? = nil
+    }
+
+    struct LedgerRebuiltNote: Codable {
+        var at: String
+        var keptCopy: String?
     }
 
     func run() throws {
@@ -49,6 +59,7 @@ struct StatusCommand: ParsableCommand {
         var retraining = Retraining(configured: configuration.retrain != nil)
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
         var openedLedger: Ledger?
+        var rebuiltNote: LedgerRebuiltNote?
         if FileManager.default.fileExists(atPath: ledgerPath) {
             let ledger: Ledger
             do { ledger = try Ledger(path: ledgerPath) } catch { throw CLIErrors.Failure(description: "\(error)") }
@@ -66,13 +77,19 @@ struct StatusCommand: ParsableCommand {
                 row.duplicates = s.events[.duplicate] ?? 0
                 row.labelConflicts = s.events[.labelConflict] ?? 0
                 row.refused = s.events[.refused] ?? 0
+                row.blocked = s.blocked
+                row.blockedReason = s.blockedReason
                 row.lastError = s.lastError
                 rows[key(s.inbox, s.label)] = row
+            }
+            if let rebuild = try ledger.lastRebuild() {
+                rebuiltNote = LedgerRebuiltNote(at: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: rebuild.at)),
+                                                keptCopy: rebuild.keptCopy)
             }
         }
         // Files waiting in the inboxes, by label folder.
         for watch in configuration.watches {
-            let inbox = Configuration.absolutePath(watch.inbox)
+            let inbox = Configuration.inboxPath(watch.inbox)
             guard let walker = FileManager.default.enumerator(atPath: inbox) else { continue }
             while let relative = walker.nextObject() as? String {
                 let name = (relative as NSString).lastPathComponent
@@ -88,7 +105,8 @@ struct StatusCommand: ParsableCommand {
                                        changed: status.changed)) == true {
                     continue
                 }
-                let label = watch.label.isEmpty ? String(relative.split(separator: "/").first ?? "") : watch.label
+                let label = (watch.label.isEmpty ? String(relative.split(separator: "/").first ?? "") : watch.label)
+                    .precomposedStringWithCanonicalMapping
                 rows[key(inbox, label), default: Row(inbox: inbox, label: label)].waitingInInbox += 1
             }
         }
@@ -97,15 +115,22 @@ struct StatusCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(Report(labels: sorted, retrain: retraining)), as: UTF8.self))
+            let report = Report(labels: sorted, retrain: retraining, ledgerRebuilt: rebuiltNote)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print("inbox\tlabel\toriginals\tvariants\twaiting\tfailed\tduplicates\tconflicts\trefused\tlast error")
-        for r in sorted {
-            print([r.inbox, r.label, "\(r.originals)", "\(r.variants)", "\(r.waitingInInbox + r.processing)",
-                   "\(r.failed)", "\(r.duplicates)", "\(r.labelConflicts)", "\(r.refused)", r.lastError ?? "-"]
-                .joined(separator: "\t"))
+        if let rebuiltNote {
+            print("ledger rebuilt from the dataset at \(rebuiltNote.at): retrain history and failure records before it are lost")
         }
+        var table = TextTable(header: ["inbox", "label", "originals", "variants", "waiting", "blocked", "failed",
+                                       "duplicates", "conflicts", "refused", "last error"])
+        for r in sorted {
+            // A blocked file's reason says what to fix now; it comes before an older failure.
+            let lastError = r.blockedReason.map { "blocked: \($0)" } ?? r.lastError ?? "-"
+            table.add([r.inbox, r.label, "\(r.originals)", "\(r.variants)", "\(r.waitingInInbox + r.processing)",
+                       "\(r.blocked)", "\(r.failed)", "\(r.duplicates)", "\(r.labelConflicts)", "\(r.refused)", lastError])
+        }
+        print(table.rendered, terminator: "")
         guard retraining.configured || !retraining.recentRuns.isEmpty else { return }
         let perLabel = retraining.pendingPerLabel.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         print("\nretrain: \(retraining.pendingOriginals) new original\(retraining.pendingOriginals == 1 ? "" : "s") not yet trained on"

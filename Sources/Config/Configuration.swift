@@ -53,6 +53,13 @@ public struct Configuration: Sendable, Equatable {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
+    /// An inbox as the daemon watches it: absolute, with symlinks resolved once (a symlinked
+    /// inbox is common on servers; inotify would not follow it, and symlinks *inside* an inbox
+    /// stay refused).
+    public static func inboxPath(_ path: String) -> String {
+        URL(fileURLWithPath: absolutePath(path)).resolvingSymlinksInPath().path
+    }
+
     public var file: String
     public var daemon = DaemonSettings()
     public var profiles: [String: Profile] = [:]

@@ -34,7 +34,7 @@ public final class DaemonCounters: Sendable {
             case .duplicate: $0.snapshot.duplicates += 1
             case .labelConflict: $0.snapshot.labelConflicts += 1
             case .failed: $0.snapshot.failed += 1
-            case .refused, .notReady, .vanished, .alreadyTaken: return
+            case .refused, .notReady, .vanished, .alreadyTaken, .blocked, .ledgerDamaged: return
             }
             let bucket = Self.processingBuckets.firstIndex { seconds <= $0 } ?? Self.processingBuckets.count
             $0.snapshot.processingCounts[bucket] += 1

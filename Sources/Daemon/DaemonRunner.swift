@@ -9,6 +9,12 @@ import Watch
 /// Why the daemon could not start.
 public struct DaemonError: Error, CustomStringConvertible {
     public let description: String
+    /// The process's exit status: 78 (EX_CONFIG) for what a restart cannot fix (a damaged or
+    /// missing ledger), so systemd's `RestartPreventExitStatus=78` does not loop; 1 otherwise.
+    public var exitStatus: Int32 = 1
+
+    /// The exit status for a ledger that must be rebuilt before the daemon can run.
+    public static let ledgerNeedsAttention: Int32 = 78
 }
 
 /// `augmentd run`: repairs unfinished work, watches the inboxes, feeds a bounded queue that
@@ -31,17 +37,29 @@ public final class DaemonRunner {
     private var lastRescan = 0.0
     private var lastMetrics = 0.0
     private var watchFailuresLogged = Set<String>()
+    private var hiddenFoldersLogged = Set<String>()
+    /// Set when the ledger turns out to be damaged while running: the daemon stops with 78.
+    private let ledgerDamage: LedgerDamageLatch
 
     public init(config: Configuration, version: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 log: @escaping @Sendable (String) -> Void) throws {
         self.config = config
         configPath = config.file
+        ledgerDamage = LedgerDamageLatch(configPath: config.file, log: log)
         self.log = log
         do {
             try DurableFile.makeFolders(config.daemon.stateDir)
             try DurableFile.makeFolders(config.daemon.datasetRoot)
         } catch {
             throw DaemonError(description: "cannot create \(config.daemon.stateDir) or \(config.daemon.datasetRoot): \(error)")
+        }
+        // Before any file is taken: both folders must accept new files.
+        for (key, folder) in [("state_dir", config.daemon.stateDir), ("dataset_root", config.daemon.datasetRoot)] {
+            do {
+                try DurableFile.checkWritable(folder)
+            } catch {
+                throw DaemonError(description: "\(key) \(Configuration.absolutePath(folder)) is not writable: \(error)")
+            }
         }
         // One daemon per state_dir: two would race each other for the same inbox files.
         let lockPath = "\(config.daemon.stateDir)/daemon.lock"
@@ -50,12 +68,43 @@ public final class DaemonRunner {
                               + "(\(lockPath) is locked)")
         }
         instanceLock = lock
-        ledger = try Ledger(path: "\(config.daemon.stateDir)/ledger.sqlite")
+        ledger = try Self.openLedger(config)
         intakes = IntakeTable(version: version)
         intakes.install(config, ledger: ledger)
         service = ServiceNotifier(environment: environment, log: log)
         retrain = RetrainScheduler(ledger: ledger, log: log)
         retrain.configure(config)
+    }
+
+    /// Opens the ledger after checking it: a damaged file, or a missing one beside a dataset that
+    /// already holds originals, stops the daemon with the way out (`augmentd ledger rebuild`)
+    /// instead of adding the same bytes again or losing track of files.
+    static func openLedger(_ config: Configuration) throws -> Ledger {
+        let path = Configuration.absolutePath("\(config.daemon.stateDir)/ledger.sqlite")
+        let rebuild = "augmentd ledger rebuild --config \(config.file)"
+        if !FileMoves.exists(path) {
+            if let original = DatasetLayout(root: config.daemon.datasetRoot).firstOriginal() {
+                let what = "the ledger \(path) is missing but dataset_root \(Configuration.absolutePath(config.daemon.datasetRoot)) already holds originals (\(Configuration.absolutePath(original)))"
+                let why = "without it the same images would be added again"
+                let fix = "Rebuild it from the dataset with `\(rebuild)`, or point state_dir at the folder that holds it"
+                throw DaemonError(description: "\(what); \(why). \(fix)", exitStatus: DaemonError.ledgerNeedsAttention)
+            }
+        } else if let damage = Ledger.damage(at: path) {
+            let fix = "Rebuild it from the dataset with `\(rebuild)` (the damaged file is kept beside it)"
+            throw DaemonError(description: "the ledger \(path) is damaged (\(damage)); stopping before files are lost. \(fix)",
+                              exitStatus: DaemonError.ledgerNeedsAttention)
+        }
+        do {
+            let ledger = try Ledger(path: path)
+            try ledger.clearAllBlocked()   // blocked files are found again by their first attempt
+            return ledger
+        } catch {
+            // (A `catch … as LedgerError where …` clause here crashes Swift 6.3's AllocBoxToStack pass.)
+            guard error.isDamage else { throw error }
+            let fix = "Rebuild it from the dataset with `\(rebuild)`"
+            throw DaemonError(description: "the ledger \(path) is damaged (\(error.message)). \(fix)",
+                              exitStatus: DaemonError.ledgerNeedsAttention)
+        }
     }
 
     /// Work a crash left behind: dot-temp files in the dataset (never complete, never seen by
@@ -75,7 +124,13 @@ public final class DaemonRunner {
         var finished = 0
         for record in try ledger.unfinished() {
             service.extendStartTimeout(now: Date().timeIntervalSince1970)
-            guard let intake = intakes.intake(inbox: record.inbox) ?? intakes.any else { continue }
+            // The profile of the claim, not today's: the repaired tree must equal an uninterrupted run's.
+            guard let current = intakes.intake(inbox: record.inbox) ?? intakes.any else { continue }
+            guard let intake = current.withRecordedProfile(of: record, configured: config.profiles) else {
+                let name = "\(record.sourceName) (\(record.hash.prefix(8)))"
+                log("repair: \(name) was claimed with profile \"\(record.profile)\" whose settings are no longer known; left unfinished")
+                continue
+            }
             if intake.repair(record, factory: &factory) { finished += 1 }
         }
         if removed > 0 || finished > 0 {
@@ -88,7 +143,7 @@ public final class DaemonRunner {
         ProcessSignals.install(reload: true)
         try repair()
         let pool = WorkerPool(queue: queue, intakes: intakes, counters: counters, ledger: ledger,
-                              maxPixels: config.daemon.maxPixels, log: log)
+                              maxPixels: config.daemon.maxPixels, log: log, onLedgerDamage: ledgerDamage.report)
         pool.start(count: workerCount)
         let watcher = try InboxWatcher(inboxes: intakes.inboxes.map(InboxSpec.init(path:)))
         // The catch-up scan feeds the workers as it goes; a long one keeps asking systemd for time.
@@ -97,8 +152,9 @@ public final class DaemonRunner {
             service.extendStartTimeout(now: Date().timeIntervalSince1970)
         }
         findNetworkInboxes()
+        logSymlinkedInboxes()
         log("augmentd: watching \(intakes.inboxes.count) inbox\(intakes.inboxes.count == 1 ? "" : "es"), "
-            + "\(workerCount) worker\(workerCount == 1 ? "" : "s"), dataset \(config.daemon.datasetRoot)")
+            + "\(workerCount) worker\(workerCount == 1 ? "" : "s"), dataset \(Configuration.absolutePath(config.daemon.datasetRoot))")
         service.ready(status: statusLine())
         lastRescan = Date().timeIntervalSince1970
         // Pings vouch for this loop; they stop when the pool is stuck (judged only when one is due).
@@ -146,7 +202,16 @@ public final class DaemonRunner {
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
         writeMetricsIfDue(now: Date().timeIntervalSince1970, force: true)
         log("augmentd: stopped")
-        return 0
+        return ledgerDamage.isSet ? DaemonError.ledgerNeedsAttention : 0
+    }
+
+    /// A configured inbox that is a symlink is watched at its target (inotify does not follow it).
+    private func logSymlinkedInboxes() {
+        for watch in config.watches {
+            let configured = Configuration.absolutePath(watch.inbox)
+            let real = Configuration.inboxPath(watch.inbox)
+            if configured != real { log("inbox \(configured) is a symlink: watching \(real)") }
+        }
     }
 
     var workerCount: Int {
@@ -164,6 +229,14 @@ public final class DaemonRunner {
         case .watchFailed(_, let folder, let reason):
             if watchFailuresLogged.insert(folder).inserted {
                 log("cannot watch \(folder): \(reason); its files are found by a rescan at least once a minute instead")
+            }
+        case .renamed(_, let from, let to):
+            log("renamed \(from) to \(to): the name was not valid UTF-8 (each bad byte is now %XX)")
+        case .unrenamable(_, let path, let reason):
+            log("cannot take \(path): its name is not valid UTF-8 and it cannot be renamed: \(reason)")
+        case .hiddenFolder(_, let path):
+            if hiddenFoldersLogged.insert(path).inserted {
+                log("ignoring \(path): names starting with a dot are hidden and never taken (rename the folder to take its files)")
             }
         case .overflow:
             break

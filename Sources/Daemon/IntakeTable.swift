@@ -20,7 +20,7 @@ final class IntakeTable: Sendable {
         var intakes = [String: FileIntake]()
         for watch in config.watches {
             var resolved = watch
-            resolved.inbox = Configuration.absolutePath(watch.inbox)
+            resolved.inbox = Configuration.inboxPath(watch.inbox)
             var intake = FileIntake(inbox: resolved, profileName: watch.profile, profile: config.profiles[watch.profile]!,
                                     layout: DatasetLayout(root: config.daemon.datasetRoot),
                                     limits: DecodeLimits(maxPixels: config.daemon.maxPixels), ledger: ledger)

@@ -4,13 +4,21 @@ import Synchronization
 /// The bounded hand-off between the watcher and the workers: paths to look at, deduplicated,
 /// plus paths to look at again later. When full, new paths are dropped and a rescan is asked
 /// for instead, so a storm of files cannot grow memory without bound and nothing is lost.
+/// A path compared by its bytes. Swift's `String ==` is canonical equivalence, so "café.png" in
+/// NFC and in NFD (two files on Linux) would be one entry and the second file would wait for a
+/// rescan; the filesystem compares bytes, and so must the queue.
+struct PathKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ path: String) { bytes = Array(path.utf8) }
+}
+
 final class WorkQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [String] = []
-    private var queued: Set<String> = []
-    private var inFlight: Set<String> = []
+    private var queued: Set<PathKey> = []
+    private var inFlight: Set<PathKey> = []
     /// path → when to look again (one entry per path: the earliest time asked for).
-    private var later: [String: Double] = [:]
+    private var later: [PathKey: (path: String, time: Double)] = [:]
     private var stopped = false
     private(set) var overflowed = false
     let capacity: Int
@@ -24,13 +32,14 @@ final class WorkQueue: @unchecked Sendable {
     func add(_ path: String) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if queued.contains(path) || inFlight.contains(path) { return true }
+        let key = PathKey(path)
+        if queued.contains(key) || inFlight.contains(key) { return true }
         if ready.count >= capacity {
             overflowed = true
             return false
         }
         ready.append(path)
-        queued.insert(path)
+        queued.insert(key)
         condition.signal()
         return true
     }
@@ -38,7 +47,8 @@ final class WorkQueue: @unchecked Sendable {
     /// Asks for `path` again at `time` (seconds since 1970).
     func retry(_ path: String, at time: Double) {
         condition.lock()
-        later[path] = min(later[path] ?? time, time)
+        let key = PathKey(path)
+        later[key] = (path, min(later[key]?.time ?? time, time))
         condition.unlock()
     }
 
@@ -47,12 +57,12 @@ final class WorkQueue: @unchecked Sendable {
     func tick(now: Double) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        let due = later.filter { $0.value <= now }.keys.sorted()
-        for path in due {
-            later.removeValue(forKey: path)
-            if queued.contains(path) || inFlight.contains(path) { continue }
-            ready.append(path)
-            queued.insert(path)
+        let due = later.filter { $0.value.time <= now }.sorted { $0.value.path < $1.value.path }
+        for (key, entry) in due {
+            later.removeValue(forKey: key)
+            if queued.contains(key) || inFlight.contains(key) { continue }
+            ready.append(entry.path)
+            queued.insert(key)
         }
         if !due.isEmpty { condition.broadcast() }
         let wasOverflowed = overflowed && ready.count < capacity / 2
@@ -67,14 +77,14 @@ final class WorkQueue: @unchecked Sendable {
         while ready.isEmpty && !stopped { condition.wait() }
         if stopped { return nil }
         let path = ready.removeFirst()
-        queued.remove(path)
-        inFlight.insert(path)
+        queued.remove(PathKey(path))
+        inFlight.insert(PathKey(path))
         return path
     }
 
     func finished(_ path: String) {
         condition.lock()
-        inFlight.remove(path)
+        inFlight.remove(PathKey(path))
         condition.unlock()
     }
 
@@ -90,7 +100,7 @@ final class WorkQueue: @unchecked Sendable {
     var nextRetry: Double? {
         condition.lock()
         defer { condition.unlock() }
-        return later.values.min()
+        return later.values.map(\.time).min()
     }
 
     var counts: (ready: Int, inFlight: Int, later: Int) {

@@ -15,9 +15,14 @@ final class WorkerPool: Sendable {
     private let log: @Sendable (String) -> Void
     /// When a worker last finished a file or found the queue empty.
     private let lastProgress = Atomic<Int64>(0)
+    /// Files the dataset could not take yet, with the attempts so far (for the backoff).
+    private let blocked = Mutex<[PathKey: Int]>([:])
+    /// Called once when the ledger turns out to be damaged: the daemon stops.
+    private let onLedgerDamage: @Sendable (String) -> Void
 
     init(queue: WorkQueue, intakes: IntakeTable, counters: DaemonCounters, ledger: Ledger, maxPixels: Int,
-         log: @escaping @Sendable (String) -> Void) {
+         log: @escaping @Sendable (String) -> Void, onLedgerDamage: @escaping @Sendable (String) -> Void) {
+        self.onLedgerDamage = onLedgerDamage
         self.queue = queue
         self.intakes = intakes
         self.counters = counters
@@ -64,6 +69,7 @@ final class WorkerPool: Sendable {
 
     private func report(_ outcome: IntakeOutcome, path: String, intake: FileIntake, seconds: Double) {
         counters.countProcessed(outcome, seconds: seconds, path: path)   // counts only files that reached an end
+        if case .blocked = outcome {} else if case .notReady = outcome {} else { unblock(path) }
         switch outcome {
         case .added(let hash, let label, let split, let variants, _):
             log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(Int(seconds * 1000))")
@@ -82,8 +88,38 @@ final class WorkerPool: Sendable {
             }
         case .notReady(let retryAt):
             queue.retry(path, at: retryAt)
+        case .blocked(let reason):
+            let attempts: Int = blocked.withLock { (table: inout [PathKey: Int]) -> Int in
+                let count = table[PathKey(path), default: 0] + 1
+                table[PathKey(path)] = count
+                return count
+            }
+            let delay = Self.backoff(attempts: attempts)
+            queue.retry(path, at: Date().timeIntervalSince1970 + delay)
+            log("cannot take \(path) yet: \(reason); it stays in the inbox, next try in \(Int(delay)) s")
+            let label: String? = try? intake.label(of: path).get()
+            _ = try? ledger.recordBlocked(path: path, inbox: intake.inbox.inbox, label: label, reason: reason)
+        case .ledgerDamaged(let message):
+            queue.retry(path, at: Date().timeIntervalSince1970 + 60)
+            onLedgerDamage(message)
         case .vanished, .alreadyTaken:
             break
         }
+    }
+
+    /// Seconds before the next try of a blocked file: 1, 2, 4 … doubling, at most a minute.
+    static func backoff(attempts: Int) -> Double {
+        let doublings: Int = Swift.min(Swift.max(attempts - 1, 0), 6)
+        let seconds: Int = 1 << doublings
+        return Double(Swift.min(seconds, 60))
+    }
+
+    /// A file that was blocked has reached an end (or vanished): forget it.
+    private func unblock(_ path: String) {
+        let wasBlocked: Bool = blocked.withLock { (table: inout [PathKey: Int]) -> Bool in
+            table.removeValue(forKey: PathKey(path)) != nil
+        }
+        guard wasBlocked else { return }
+        try? ledger.clearBlocked(path: path)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Codecs
 import Hashing
 
@@ -28,6 +29,19 @@ public struct DatasetLayout: Sendable {
 
     public func folder(split: Split, label: String) -> String {
         "\(root)/\(split.rawValue)/\(label)"
+    }
+
+    /// Some image file in a split/label folder (a sign that the dataset is not new), or nil.
+    public func firstOriginal() -> String? {
+        let fm = FileManager.default
+        for split in [Split.train, .val] {
+            let splitFolder = "\(root)/\(split.rawValue)"
+            for label in ((try? fm.contentsOfDirectory(atPath: splitFolder)) ?? []).sorted() where !label.hasPrefix(".") {
+                let names = (try? fm.contentsOfDirectory(atPath: "\(splitFolder)/\(label)")) ?? []
+                if let name = names.sorted().first(where: { !$0.hasPrefix(".") }) { return "\(splitFolder)/\(label)/\(name)" }
+            }
+        }
+        return nil
     }
 
     /// The stem of the original's name and its extension (kept as the user wrote it).

@@ -21,6 +21,11 @@ public enum IntakeOutcome: Sendable, Equatable {
     case vanished
     /// Taken before and left in the inbox (`on_success = keep`), unchanged since: nothing to do.
     case alreadyTaken
+    /// The dataset (or the ledger) could not be written: nothing of this file is in the dataset,
+    /// it stays in the inbox and is tried again later. The reason names the path.
+    case blocked(reason: String)
+    /// The ledger file is damaged: the daemon must stop before it loses track of anything.
+    case ledgerDamaged(String)
 }
 
 /// The life of one file in the daemon (DESIGN.md "Life of a file"): safe open, sniff, probe,
@@ -31,6 +36,8 @@ public struct FileIntake: Sendable {
     public let profileName: String
     public let profile: Profile
     public let profileHash: SHA256Digest
+    /// The profile as recorded with each claim, so crash repair renders with exactly it.
+    public let profileJSON: String
     public let layout: DatasetLayout
     public let limits: DecodeLimits
     public let ledger: Ledger
@@ -48,6 +55,7 @@ public struct FileIntake: Sendable {
         self.profileName = profileName
         self.profile = profile
         profileHash = profile.canonicalHash
+        profileJSON = Self.json(profile)
         self.layout = layout
         self.limits = limits
         self.ledger = ledger
@@ -55,13 +63,14 @@ public struct FileIntake: Sendable {
 
     /// The label of a file from its place below the inbox, or why it has none.
     public func label(of path: String) -> Result<String, IntakeFailure> {
-        if !inbox.label.isEmpty { return .success(inbox.label) }
+        // Labels are NFC: "café" typed on Linux and "café" copied from macOS (NFD) are one class.
+        if !inbox.label.isEmpty { return .success(inbox.label.precomposedStringWithCanonicalMapping) }
         let relative = relativePath(path)
         let parts = relative.split(separator: "/")
         guard parts.count >= 2 else {
             return .failure(IntakeFailure("not in a label folder: with label = \"\" the first folder below the inbox names the class"))
         }
-        let label = String(parts[0])
+        let label = String(parts[0]).precomposedStringWithCanonicalMapping
         if let problem = LabelRules.problem(with: label) { return .failure(IntakeFailure("bad label folder \"\(label)\": \(problem)")) }
         return .success(label)
     }
@@ -143,22 +152,47 @@ public struct FileIntake: Sendable {
             let sourceName = (path as NSString).lastPathComponent
             let (record, _) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
                                                inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
-                                               now: now)
+                                               profileJSON: profileJSON, now: now)
             // A claim made earlier (a crash, or the same bytes under this label in flight) is redone
             // with its recorded label and split: the variants are deterministic.
-            let folder = layout.folder(split: Split(rawValue: record.split) ?? split, label: record.label)
-            try DurableFile.makeFolders(folder)
-            let written = try writeVariants(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName,
-                                            split: Split(rawValue: record.split) ?? split, factory: &factory)
+            let recordSplit = Split(rawValue: record.split) ?? split
+            let folder = layout.folder(split: recordSplit, label: record.label)
+            var written = [String]()
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: sourceName, hash: hash, format: info.format))"
-            try placeOriginal(path, bytes: bytes, at: originalPath)
-            try ledger.complete(id: record.id, originalPath: originalPath, variants: written)
+            let variants: [VariantRecord]
+            do {
+                try DatasetWriteError.writing(folder) { () throws(SystemError) in try DurableFile.makeFolders(folder) }
+                // An earlier claim (a crash) is finished with the profile it was made with, whatever the config says now.
+                let renderer = record.profileHash == profileHash.hex
+                    ? self : (withRecordedProfile(of: record, configured: [:]) ?? self)
+                variants = try renderer.writeVariants(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName,
+                                                      split: recordSplit, factory: &factory, written: &written)
+                CrashPoint.reached("variants-written")
+                try placeOriginal(path, bytes: bytes, at: originalPath)
+                CrashPoint.reached("original-placed")
+            } catch {
+                // Loaders must never see variants without their original: take back what this
+                // attempt wrote and release the claim; a refused write leaves the file in the inbox
+                // for a retry.
+                for variant in written { try? FileMoves.remove(variant) }
+                try? ledger.releaseClaim(id: record.id)
+                if let error = error as? DatasetWriteError { return .blocked(reason: error.description) }
+                throw error
+            }
+            do {
+                try ledger.complete(id: record.id, originalPath: originalPath, variants: variants)
+            } catch {
+                // Every file is in place; the claim stays and the next start's repair records it.
+                return .failed(reason: "\(originalPath) is in the dataset but the ledger could not record it "
+                               + "(the next start finishes it): \(error)", movedTo: nil)
+            }
             try rememberIfKept(path, status, hash: hash)
-            return .added(hash: hash.hex, label: record.label, split: split, variants: written.count, original: originalPath)
+            return .added(hash: hash.hex, label: record.label, split: split, variants: variants.count, original: originalPath)
         } catch let error as LedgerError {
-            return .failed(reason: error.description, movedTo: nil)
+            if error.isDamage { return .ledgerDamaged(error.description) }
+            return .blocked(reason: "cannot write the ledger \(ledger.path): \(error.message)")
         } catch let error as SystemError {
-            return .failed(reason: "cannot write to the dataset: \(error)", movedTo: nil)
+            return .failed(reason: "\(error)", movedTo: nil)
         } catch let error as CodecError {
             return fail(path, error.description, now: now)
         } catch {
@@ -166,8 +200,10 @@ public struct FileIntake: Sendable {
         }
     }
 
+    /// Renders and writes the variants; `written` lists each file as soon as it is in place, so a
+    /// caller can take them back when a later write fails.
     func writeVariants(of image: Image, info: ImageInfo, hash: SHA256Digest, folder: String, sourceName: String,
-                       split: Split, factory: inout VariantFactory) throws -> [VariantRecord] {
+                       split: Split, factory: inout VariantFactory, written: inout [String]) throws -> [VariantRecord] {
         guard split == .train, profile.variants > 0 else { return [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -177,7 +213,10 @@ public struct FileIntake: Sendable {
                                                profileHash: profileHash, indices: [k])[0]
             let name = DatasetLayout.variantName(sourceName: sourceName, hash: hash, variant: k, format: variant.format)
             // Each variant is fsynced; the folder once, when the original lands beside them.
-            try DurableFile.write(variant.bytes, to: "\(folder)/\(name)", syncFolder: false)
+            try DatasetWriteError.writing(folder) { () throws(SystemError) in
+                try DurableFile.write(variant.bytes, to: "\(folder)/\(name)", syncFolder: false)
+            }
+            written.append("\(folder)/\(name)")
             let json = String(decoding: try encoder.encode(variant.parameters), as: UTF8.self)
             records.append(VariantRecord(index: k, path: "\(folder)/\(name)", format: variant.format.rawValue,
                                          parametersJSON: json))
@@ -186,15 +225,24 @@ public struct FileIntake: Sendable {
     }
 
     /// Puts the original in the dataset per `on_success`; nothing is deleted before its copy is durable.
-    func placeOriginal(_ path: String, bytes: [UInt8], at target: String) throws(SystemError) {
+    func placeOriginal(_ path: String, bytes: [UInt8], at target: String) throws(DatasetWriteError) {
+        let folder = DurableFile.split(target).folder
         switch inbox.onSuccess {
         case .move:
-            try FileMoves.move(path, to: target)
+            do {
+                try FileMoves.move(path, to: target)
+            } catch {
+                // rename(2) does not say which side refused: a folder we cannot change is named.
+                let inboxFolder = DurableFile.split(path).folder
+                if !FileMoves.canModify(inboxFolder) { throw DatasetWriteError(inboxFile: path, error) }
+                throw DatasetWriteError(path: folder, error)
+            }
         case .keep:
-            try DurableFile.write(bytes, to: target)   // also makes the variants' names durable
+            // Also makes the variants' names durable.
+            try DatasetWriteError.writing(folder) { () throws(SystemError) in try DurableFile.write(bytes, to: target) }
         case .delete:
-            try DurableFile.write(bytes, to: target)
-            try FileMoves.remove(path)
+            try DatasetWriteError.writing(folder) { () throws(SystemError) in try DurableFile.write(bytes, to: target) }
+            do { try FileMoves.remove(path) } catch { throw DatasetWriteError(inboxFile: path, error) }
         }
     }
 
@@ -232,7 +280,9 @@ public struct FileIntake: Sendable {
             n += 1
         }
         let stamp = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: now))
-        let report = "file: \(relative)\nreason: \(reason)\ntime: \(stamp)\nversion: \(version)\n"
+        // One line per field, whatever the name or the reason holds (a newline would forge a field).
+        let report = "file: \(DisplayText.escaped(relative))\nreason: \(DisplayText.escaped(reason))\n"
+            + "time: \(stamp)\nversion: \(version)\n"
         do {
             try DurableFile.makeFolders(folder)
             try DurableFile.write(Array(report.utf8), to: target + ".error.txt")
@@ -257,6 +307,7 @@ extension FileIntake {
     /// inbox file is then still there, and the catch-up scan processes it again.
     public func repair(_ record: OriginalRecord, factory: inout VariantFactory) -> Bool {
         guard let hash = SHA256Digest(hex: record.hash), let split = Split(rawValue: record.split) else { return false }
+        var written = [String]()
         let folder = layout.folder(split: split, label: record.label)
         let candidates = ImageFormat.allCases.map {
             "\(folder)/\(DatasetLayout.originalName(sourceName: record.sourceName, hash: hash, format: $0))"
@@ -264,10 +315,35 @@ extension FileIntake {
         guard let originalPath = candidates.first(where: FileMoves.exists),
               let bytes = try? RegularFile.read(originalPath), SHA256Digest.of(bytes) == hash,
               let (image, info) = try? factory.decoder.decode(bytes),
-              let written = try? writeVariants(of: image, info: info, hash: hash, folder: folder,
-                                               sourceName: record.sourceName, split: split, factory: &factory)
+              let variants = try? writeVariants(of: image, info: info, hash: hash, folder: folder,
+                                                sourceName: record.sourceName, split: split, factory: &factory,
+                                                written: &written)
         else { return false }
-        return (try? ledger.complete(id: record.id, originalPath: originalPath, variants: written)) != nil
+        return (try? ledger.complete(id: record.id, originalPath: originalPath, variants: variants)) != nil
+    }
+
+    /// This intake with the profile an original was claimed with (recorded in the ledger), so a
+    /// repair renders exactly the bytes an uninterrupted run would have written. Nil when the
+    /// record carries no profile (ledgers from before 0.3.0) and no configured one has its hash.
+    public func withRecordedProfile(of record: OriginalRecord, configured: [String: Profile]) -> FileIntake? {
+        var candidates = [Profile]()
+        if let json = record.profileJSON, let recorded = try? JSONDecoder().decode(Profile.self, from: Data(json.utf8)) {
+            candidates.append(recorded)
+        }
+        candidates.append(profile)
+        candidates += configured.keys.sorted().compactMap { configured[$0] }
+        guard let match = candidates.first(where: { $0.canonicalHash.hex == record.profileHash }) else { return nil }
+        var copy = FileIntake(inbox: inbox, profileName: record.profile, profile: match, layout: layout, limits: limits,
+                              ledger: ledger)
+        copy.version = version
+        copy.inFlight = inFlight
+        return copy
+    }
+
+    static func json(_ profile: Profile) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(profile)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 

@@ -19,10 +19,30 @@ public struct OriginalRecord: Sendable, Equatable {
     public let inbox: String
     public let profile: String
     public let profileHash: String
+    /// The profile's settings as JSON at claim time (nil in ledgers from before 0.3.0).
+    public var profileJSON: String? = nil
     public let status: OriginalStatus
     public let originalPath: String?
     public let createdAt: Double
     public let updatedAt: Double
+
+    public init(id: Int64, hash: String, label: String, split: String, sourceName: String, inbox: String,
+                profile: String, profileHash: String, profileJSON: String? = nil, status: OriginalStatus,
+                originalPath: String?, createdAt: Double, updatedAt: Double) {
+        self.id = id
+        self.hash = hash
+        self.label = label
+        self.split = split
+        self.sourceName = sourceName
+        self.inbox = inbox
+        self.profile = profile
+        self.profileHash = profileHash
+        self.profileJSON = profileJSON
+        self.status = status
+        self.originalPath = originalPath
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// One written variant, with its drawn parameters (JSON) for the record.
@@ -81,14 +101,14 @@ public final class Ledger: Sendable {
     }
 
     private static let originalColumns =
-        "id, hash, label, split, source_name, inbox, profile, profile_hash, status, original_path, created_at, updated_at"
+        "id, hash, label, split, source_name, inbox, profile, profile_hash, status, original_path, created_at, updated_at, profile_json"
 
     private static func original(_ row: Row) -> OriginalRecord {
         OriginalRecord(
             id: row.int(0), hash: row.text(1), label: row.text(2), split: row.text(3), sourceName: row.text(4),
             inbox: row.text(5), profile: row.text(6), profileHash: row.text(7),
-            status: OriginalStatus(rawValue: row.text(8)) ?? .processing, originalPath: row.optionalText(9),
-            createdAt: row.double(10), updatedAt: row.double(11))
+            profileJSON: row.optionalText(12), status: OriginalStatus(rawValue: row.text(8)) ?? .processing,
+            originalPath: row.optionalText(9), createdAt: row.double(10), updatedAt: row.double(11))
     }
 
     /// The original with this content hash, if any.
@@ -105,7 +125,8 @@ public final class Ledger: Sendable {
     /// Claims a new original (status `processing`) before any of its files is written, so a
     /// crash leaves a record of what to redo. Returns the existing record when the hash is known.
     public func claim(hash: String, label: String, split: String, sourceName: String, inbox: String,
-                      profile: String, profileHash: String, now: Double = Date().timeIntervalSince1970)
+                      profile: String, profileHash: String, profileJSON: String? = nil,
+                      now: Double = Date().timeIntervalSince1970)
         throws(LedgerError) -> (record: OriginalRecord, isNew: Bool)
     {
         try withConnection { db throws(LedgerError) in
@@ -117,14 +138,14 @@ public final class Ledger: Sendable {
                 if let existing { return (existing, false) }
                 try db.query("""
                     INSERT INTO originals (hash, label, split, source_name, inbox, profile, profile_hash, status,
-                                           created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?)
+                                           created_at, updated_at, profile_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?, ?)
                     """, [.text(hash), .text(label), .text(split), .text(sourceName), .text(inbox), .text(profile),
-                          .text(profileHash), .real(now), .real(now)])
+                          .text(profileHash), .real(now), .real(now), .optional(profileJSON)])
                 let record = OriginalRecord(
                     id: db.lastInsertID, hash: hash, label: label, split: split, sourceName: sourceName, inbox: inbox,
-                    profile: profile, profileHash: profileHash, status: .processing, originalPath: nil,
-                    createdAt: now, updatedAt: now)
+                    profile: profile, profileHash: profileHash, profileJSON: profileJSON, status: .processing,
+                    originalPath: nil, createdAt: now, updatedAt: now)
                 return (record, true)
             }
         }
@@ -244,6 +265,18 @@ public final class Ledger: Sendable {
                 if let last = row.optionalText(4) { s.lastError = last }
                 rows[k] = s
             }
+            try db.query("""
+                SELECT inbox, COALESCE(label, ''), COUNT(*),
+                       (SELECT reason FROM blocked_files b2 WHERE b2.inbox = b.inbox
+                        AND COALESCE(b2.label, '') = COALESCE(b.label, '') ORDER BY since DESC LIMIT 1)
+                FROM blocked_files b GROUP BY inbox, COALESCE(label, '')
+                """) { row in
+                let k = key(row.text(0), row.text(1))
+                var s = rows[k] ?? LedgerSummary(inbox: row.text(0), label: row.text(1))
+                s.blocked = Int(row.int(2))
+                s.blockedReason = row.optionalText(3)
+                rows[k] = s
+            }
             return rows.values.sorted { ($0.inbox, $0.label) < ($1.inbox, $1.label) }
         }
     }
@@ -258,4 +291,7 @@ public struct LedgerSummary: Sendable, Equatable {
     public var variants = 0
     public var events: [EventKind: Int] = [:]
     public var lastError: String? = nil
+    /// Files waiting in the inbox because the dataset or the ledger could not be written.
+    public var blocked = 0
+    public var blockedReason: String? = nil
 }

@@ -73,6 +73,29 @@ enum Migrations {
                 hash TEXT NOT NULL
             );
             """),
+        ("the profile each original was claimed with; files the dataset could not take yet", """
+            -- Crash repair re-renders with exactly the profile of the claim, whatever the config says now.
+            ALTER TABLE originals ADD COLUMN profile_json TEXT;
+            -- Files left in their inbox because the dataset (or the ledger) could not be written:
+            -- retried with backoff; shown by status with the reason. Emptied at every start.
+            CREATE TABLE blocked_files (
+                path TEXT PRIMARY KEY,
+                inbox TEXT NOT NULL,
+                label TEXT,
+                reason TEXT NOT NULL,
+                since REAL NOT NULL,
+                attempts INTEGER NOT NULL
+            );
+            -- `augmentd ledger rebuild`: when the ledger was rebuilt from the dataset tree, and from
+            -- what (retrain history and events before that moment are lost).
+            CREATE TABLE ledger_rebuilds (
+                at REAL NOT NULL,
+                dataset_root TEXT NOT NULL,
+                kept_copy TEXT,
+                originals INTEGER NOT NULL,
+                variants INTEGER NOT NULL
+            );
+            """),
     ]
 
     static func apply(_ db: SQLiteConnection) throws(LedgerError) {

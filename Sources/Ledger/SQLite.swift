@@ -16,8 +16,9 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 final class SQLiteConnection {
     private var handle: OpaquePointer?
 
-    init(path: String) throws(LedgerError) {
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    /// Opens (with `create`, creates) the database at `path`.
+    init(path: String, create: Bool = true) throws(LedgerError) {
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         if status != SQLITE_OK {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -102,4 +103,9 @@ struct Row {
         return String(cString: bytes)
     }
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+}
+
+extension LedgerError {
+    /// The database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB): going on would lose track of files.
+    public var isDamage: Bool { code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB }
 }

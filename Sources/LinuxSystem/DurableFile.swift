@@ -72,3 +72,14 @@ public enum DurableFile {
         return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
     }
 }
+
+extension DurableFile {
+    /// Proves that `folder` takes new files: creates, syncs and removes a dot-file in it.
+    public static func checkWritable(_ folder: String) throws(SystemError) {
+        let probe = "\(folder)/.augmentd-write-check-\(getpid())"
+        let fd = retryingOnInterrupt { open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        if fd < 0 { throw .call("open", errno: errno) }
+        close(fd)
+        unlink(probe)
+    }
+}

@@ -55,3 +55,10 @@ public struct FileStatus: Sendable, Equatable {
     /// ctime: set by the kernel on every write, rename or link; never chosen by a user.
     public let changed: Double
 }
+
+extension FileMoves {
+    /// Whether this process may add and remove entries in `folder` (not read-only, permitted).
+    public static func canModify(_ folder: String) -> Bool {
+        access(folder, W_OK | X_OK) == 0
+    }
+}

@@ -64,6 +64,9 @@ public enum SystemError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The path is gone or is no longer a folder (ENOENT, ENOTDIR): it changed under us.
     public var isGoneOrNotAFolder: Bool { errno == ENOENT || errno == ENOTDIR }
 
+    /// The target name is taken (a rename that must not replace).
+    public var isAlreadyExists: Bool { errno == EEXIST }
+
     /// The errno value, when this error came from a system call.
     public var errno: Int32? {
         if case .call(_, let code) = self { return code }

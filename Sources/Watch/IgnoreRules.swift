@@ -12,6 +12,13 @@ public enum IgnoreRules {
 }
 
 extension IgnoreRules {
+    /// A dot-folder a user may have meant as a label (`..x`, `.cats`); not ours (`.failed`).
+    public static func isHiddenFolder(_ name: String) -> Bool {
+        name.hasPrefix(".") && name != ".failed"
+    }
+}
+
+extension IgnoreRules {
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "jpe"]
 
     /// A name a user would take for an image. A folder with such a name is not a label folder:

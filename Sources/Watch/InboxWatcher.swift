@@ -21,6 +21,14 @@ public enum WatchEvent: Sendable, Equatable {
     /// A folder could not be watched (the inotify watch limit, permissions): its files are still
     /// reported by this scan and by every rescan, which also tries the watch again.
     case watchFailed(inbox: String, folder: String, reason: String)
+    /// A name that was not valid UTF-8 was given a valid one in place (`%XX` for each bad byte);
+    /// the file is then taken under that name. `from` is the old name, escaped for display.
+    case renamed(inbox: String, from: String, to: String)
+    /// A name that is not valid UTF-8 could not be renamed (read-only inbox, …): the file waits.
+    case unrenamable(inbox: String, path: String, reason: String)
+    /// A folder whose name starts with a dot (other than `.failed`): hidden, never taken. Reported
+    /// so that a user who named a label `..x` learns why its files stay.
+    case hiddenFolder(inbox: String, path: String)
 }
 
 /// One owner of the inotify descriptor and the watch maps, for every inbox and every folder
@@ -106,9 +114,17 @@ public final class InboxWatcher {
             }
             return
         }
-        let name = event.nameString
-        if event.name.isEmpty || IgnoreRules.ignores(name) { return }
+        if event.name.isEmpty { return }
+        // The rename makes a new event under the valid name, which is taken as usual.
+        guard let name = RawNames.validName(event.name) else {
+            giveValidName(event.name, in: owner, sink)
+            return
+        }
         let path = "\(owner.path)/\(name)"
+        if IgnoreRules.ignores(name) {
+            if event.mask.contains(.isDirectory) && IgnoreRules.isHiddenFolder(name) { sink(.hiddenFolder(inbox: owner.inbox, path: path)) }
+            return
+        }
         if event.mask.contains(.isDirectory) {
             // A folder named like an image is handed on, to be refused; it is not a label folder.
             if IgnoreRules.looksLikeImage(name) { return sink(.candidate(inbox: owner.inbox, path: path)) }
@@ -131,15 +147,56 @@ public final class InboxWatcher {
             if error.isGoneOrNotAFolder { return }
             sink(.watchFailed(inbox: inbox, folder: folder, reason: error.description))
         }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names.sorted() where !IgnoreRules.ignores(name) {
+        guard let rawNames = try? RawNames.list(folder) else { return }
+        var names = [String]()
+        for raw in rawNames {
+            if let name = RawNames.validName(raw) {
+                names.append(name)
+            } else if let name = giveValidName(raw, in: (inbox, folder), sink) {
+                names.append(name)
+            }
+        }
+        for name in names.sorted() {
             let path = "\(folder)/\(name)"
+            if IgnoreRules.ignores(name) {
+                if IgnoreRules.isHiddenFolder(name) && (try? RegularFile.kind(at: path)) == .directory {
+                    sink(.hiddenFolder(inbox: inbox, path: path))
+                }
+                continue
+            }
             if (try? RegularFile.kind(at: path)) == .directory && !IgnoreRules.looksLikeImage(name) {
                 try watchTree(inbox: inbox, folder: path, sink)
             } else {
                 sink(.candidate(inbox: inbox, path: path))
             }
         }
+    }
+
+    /// Renames a file or folder whose name is not UTF-8 to its repaired name (a suffix when that
+    /// is taken); returns the new name, or nil when it could not be renamed (reported).
+    @discardableResult
+    private func giveValidName(_ raw: [UInt8], in owner: (inbox: String, path: String), _ sink: Sink) -> String? {
+        let repaired = RawNames.repaired(raw)
+        let (stem, ext) = Self.stemAndExtension(repaired)
+        var lastError = ""
+        for attempt in 1...20 {
+            let candidate = attempt == 1 ? repaired : "\(stem)-\(attempt)\(ext)"
+            do {
+                try RawNames.rename(in: owner.path, from: raw, to: candidate)
+                sink(.renamed(inbox: owner.inbox, from: "\(owner.path)/\(RawNames.displayed(raw))", to: "\(owner.path)/\(candidate)"))
+                return candidate
+            } catch {
+                lastError = error.description
+                if !error.isAlreadyExists { break }
+            }
+        }
+        sink(.unrenamable(inbox: owner.inbox, path: "\(owner.path)/\(RawNames.displayed(raw))", reason: lastError))
+        return nil
+    }
+
+    private static func stemAndExtension(_ name: String) -> (String, String) {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
+        return (String(name[..<dot]), String(name[dot...]))
     }
 
     private func restoreLostInboxes(_ sink: Sink) throws(SystemError) {

@@ -12,7 +12,8 @@ struct WatchdogTests {
         let dir = try TemporaryDirectory("watchdog-pool")
         let queue = WorkQueue()
         let pool = WorkerPool(queue: queue, intakes: IntakeTable(version: "test"), counters: DaemonCounters(),
-                              ledger: try Ledger(path: dir.file("ledger.sqlite").path), maxPixels: 1000, log: { _ in })
+                              ledger: try Ledger(path: dir.file("ledger.sqlite").path), maxPixels: 1000, log: { _ in },
+                              onLedgerDamage: { _ in })
         let now = Date().timeIntervalSince1970
         #expect(pool.isHealthy(stuckAfter: 5, now: now + 3600), "an idle pool is never stuck")
         queue.add("/inbox/a.png")

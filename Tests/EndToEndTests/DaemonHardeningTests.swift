@@ -47,3 +47,74 @@ extension DaemonTests {
         #expect(daemon.stop(SIGTERM) == 0)
     }
 }
+
+/// Names: bytes that are not UTF-8, Unicode twins, hidden label folders.
+extension DaemonTests {
+    /// Writes a file whose name is raw bytes (not necessarily UTF-8) into `folder`.
+    static func writeRawName(_ folder: URL, _ name: [UInt8], _ bytes: [UInt8]) throws {
+        let path = Array(folder.path.utf8) + [0x2F] + name + [0]
+        let fd = path.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
+        }
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(fd) }
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+    }
+
+    /// "caf\xE9.png" (Latin-1, as old cameras and zip files write it), before the start and while
+    /// running: each is given a valid name in place (%E9), logged, and taken under it.
+    @Test func namesThatAreNotUTF8AreRenamedAndTaken() throws {
+        let dir = try TemporaryDirectory("daemon-latin1")
+        let config = try Self.config(dir, variants: 1)
+        let cats = dir.file("inbox/cats")
+        try FileManager.default.createDirectory(at: cats, withIntermediateDirectories: true)
+        try Self.writeRawName(cats, Array("caf".utf8) + [0xE9] + Array(".png".utf8), Self.png(51))
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") }, "\(daemon.log)")
+        try Self.writeRawName(cats, Array("na".utf8) + [0xEF, 0xBF] + Array("ve.png".utf8), Self.png(52))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty && (try? FileManager.default.contentsOfDirectory(atPath: cats.path))?.isEmpty == true },
+                "\(daemon.log)")
+        // The log escapes every backslash, so the old name's `\xE9` reads `\\xE9` there.
+        #expect(daemon.log.contains("renamed \(cats.path)/caf\\\\xE9.png to \(cats.path)/caf%E9.png"), "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        let tree = treeContents(dir.file("dataset"))
+        #expect(tree["train/cats/caf%E9-\(Self.h8(51)).png"] == Data(Self.png(51)), "\(tree.keys.sorted())")
+        #expect(tree["train/cats/na%EF%BFve-\(Self.h8(52)).png"] == Data(Self.png(52)), "\(tree.keys.sorted())")
+    }
+
+    /// Label folders "café" in NFC and in NFD are one class (NFC); two files whose names differ
+    /// only by normalisation are both taken, at once.
+    @Test func unicodeTwinsAreOneLabelAndTwoFiles() throws {
+        let dir = try TemporaryDirectory("daemon-twins")
+        let config = try Self.config(dir, variants: 1)
+        try Self.setRescanInterval(config, "1h")
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") }, "\(daemon.log)")
+        try FileManager.default.createDirectory(at: dir.file("inbox/\(nfc)"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.file("inbox/\(nfd)"), withIntermediateDirectories: true)
+        try Data(Self.png(53)).write(to: dir.file("inbox/\(nfc)/x.png"))
+        try Data(Self.png(54)).write(to: dir.file("inbox/\(nfd)/x.png"))
+        try Data(Self.png(55)).write(to: dir.file("inbox/\(nfc)/\(nfc).png"))
+        try Data(Self.png(56)).write(to: dir.file("inbox/\(nfc)/\(nfd).png"))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        let labels = try FileManager.default.contentsOfDirectory(atPath: dir.file("dataset/train").path)
+        #expect(labels.map { Array($0.utf8) } == [Array(nfc.utf8)], "one NFC class: \(labels.map { Array($0.utf8) })")
+        let files = Self.visibleFiles(dir.file("dataset/train/\(nfc)"))
+        #expect(files.count == 8, "\(files)")
+    }
+
+    /// A label folder named with a leading dot is hidden (never taken): said once in the log.
+    @Test func hiddenLabelFoldersAreNamedInTheLog() throws {
+        let dir = try TemporaryDirectory("daemon-dot-label")
+        let config = try Self.config(dir, variants: 1)
+        try FileManager.default.createDirectory(at: dir.file("inbox/..x"), withIntermediateDirectories: true)
+        try Data(Self.png(57)).write(to: dir.file("inbox/..x/a.png"))
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") }, "\(daemon.log)")
+        #expect(daemon.log.contains("ignoring \(dir.file("inbox").path)/..x: names starting with a dot are hidden"), "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.file("inbox/..x/a.png").path))
+    }
+}

@@ -79,7 +79,8 @@ extension DaemonTests {
         #expect(dataset.count == 2 * oddNames.count, "\(dataset.keys.sorted())")
         let failed = treeContents(inbox.appendingPathComponent(".failed"))
         let badReport = String(decoding: failed["\(badLabel)/x.png.error.txt"] ?? Data(), as: UTF8.self)
-        #expect(badReport.contains("reason: bad label folder \"\(badLabel)\": a label cannot contain control characters"),
+        // Control characters are escaped in the report: one line per field, whatever the name holds.
+        #expect(badReport.contains("file: tab\\there/x.png\nreason: bad label folder \"tab\\there\": a label cannot contain control characters"),
                 "\(failed.keys.sorted())")
         let rootReport = String(decoding: failed["no label.png.error.txt"] ?? Data(), as: UTF8.self)
         #expect(rootReport.contains("reason: not in a label folder"))

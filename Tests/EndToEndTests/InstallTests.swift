@@ -31,7 +31,7 @@ struct InstallTests {
         // The script's build step is replaced by the binary under test; everything after it runs as written.
         process.environment = ProcessInfo.processInfo.environment.merging(["AUGMENTD_BIN": AugmentdBinary.url.path]) { $1 }
         let log = dir.file("quickstart.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

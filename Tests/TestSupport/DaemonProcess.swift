@@ -7,7 +7,7 @@ public final class DaemonProcess {
 
     public init(config: URL, workingDirectory: URL, log: URL, environment: [String: String] = [:]) throws {
         logURL = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.executableURL = AugmentdBinary.url
