@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Ledger
 import LinuxSystem
+import Retrain
 import Watch
 
 /// `augmentd status --config FILE [--json]`: what the ledger and the inboxes say.
@@ -38,6 +39,8 @@ struct StatusCommand: ParsableCommand {
         var pendingOriginals = 0
         var pendingPerLabel: [String: Int] = [:]
         var recentRuns: [RetrainRunRecord] = []
+        /// Why the policy starts no run now (nil when one is due, or retraining is off).
+        var waitingReason: String? = nil
     }
 
     struct Report: Codable {
@@ -68,6 +71,12 @@ struct StatusCommand: ParsableCommand {
             retraining.pendingOriginals = state.untrainedOriginals
             retraining.pendingPerLabel = state.untrainedPerLabel
             retraining.recentRuns = try ledger.recentRuns(limit: 5)
+            if let settings = configuration.retrain {
+                // Judged with the wall clock here; the daemon itself measures ages monotonically.
+                let decision = RetrainPolicy(settings: settings).decide(state, runInFlight: false,
+                                                                        now: Date().timeIntervalSince1970)
+                if case .wait(let reason, _) = decision { retraining.waitingReason = reason }
+            }
             for s in try ledger.summary() {
                 var row = Row(inbox: s.inbox, label: s.label)
                 row.originals = s.originals
@@ -135,6 +144,7 @@ struct StatusCommand: ParsableCommand {
         let perLabel = retraining.pendingPerLabel.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         print("\nretrain: \(retraining.pendingOriginals) new original\(retraining.pendingOriginals == 1 ? "" : "s") not yet trained on"
               + (perLabel.isEmpty ? "" : " (\(perLabel.joined(separator: ", ")))"))
+        if let reason = retraining.waitingReason { print("retrain waits: \(reason)") }
         let formatter = ISO8601DateFormatter()
         for r in retraining.recentRuns {
             let ended = r.endedAt.map { "\(Int($0 - r.startedAt)) s" } ?? "running"

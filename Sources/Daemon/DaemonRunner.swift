@@ -35,7 +35,7 @@ public final class DaemonRunner {
     private let startTime = Date().timeIntervalSince1970
     private var networkInboxes: [String] = []
     private var lastRescan = 0.0
-    private var lastMetrics = 0.0
+    private var lastMetrics = -Double.infinity
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     /// Set when the ledger turns out to be damaged while running: the daemon stops with 78.
@@ -123,7 +123,7 @@ public final class DaemonRunner {
         var factory = VariantFactory(limits: DecodeLimits(maxPixels: config.daemon.maxPixels))
         var finished = 0
         for record in try ledger.unfinished() {
-            service.extendStartTimeout(now: Date().timeIntervalSince1970)
+            service.extendStartTimeout(now: MonotonicClock.now)
             // The profile of the claim, not today's: the repaired tree must equal an uninterrupted run's.
             guard let current = intakes.intake(inbox: record.inbox) ?? intakes.any else { continue }
             guard let intake = current.withRecordedProfile(of: record, configured: config.profiles) else {
@@ -149,14 +149,14 @@ public final class DaemonRunner {
         // The catch-up scan feeds the workers as it goes; a long one keeps asking systemd for time.
         try watcher.start { event in
             handle(event)
-            service.extendStartTimeout(now: Date().timeIntervalSince1970)
+            service.extendStartTimeout(now: MonotonicClock.now)
         }
         findNetworkInboxes()
         logSymlinkedInboxes()
         log("augmentd: watching \(intakes.inboxes.count) inbox\(intakes.inboxes.count == 1 ? "" : "es"), "
             + "\(workerCount) worker\(workerCount == 1 ? "" : "s"), dataset \(Configuration.absolutePath(config.daemon.datasetRoot))")
         service.ready(status: statusLine())
-        lastRescan = Date().timeIntervalSince1970
+        lastRescan = MonotonicClock.now
         // Pings vouch for this loop; they stop when the pool is stuck (judged only when one is due).
         let keepAlive = { [service, pool] (now: Double) in
             service.tick(now: now, workersHealthy: pool.isHealthy(stuckAfter: service.stuckAfter, now: now),
@@ -165,7 +165,7 @@ public final class DaemonRunner {
 
         while !ProcessSignals.isStopRequested {
             // Wake for the earliest retry, so a settled file is not kept waiting for the next tick.
-            let untilRetry = queue.nextRetry.map { max(0, $0 - Date().timeIntervalSince1970) } ?? 0.2
+            let untilRetry = queue.nextRetry.map { max(0, $0 - MonotonicClock.now) } ?? 0.2
             var rescanNeeded = false
             try watcher.poll(timeout: Int32(min(0.2, untilRetry) * 1000) + 1) { event in
                 if event == .overflow {
@@ -176,7 +176,7 @@ public final class DaemonRunner {
                     handle(event)
                 }
             }
-            let now = Date().timeIntervalSince1970
+            let now = MonotonicClock.now   // intervals only; a clock set back changes none of them
             if queue.tick(now: now) { rescanNeeded = true }
             var interval = networkInboxes.isEmpty ? config.daemon.rescanInterval : 2
             // Folders without a watch are only seen by rescans: at least one a minute.
@@ -186,13 +186,13 @@ public final class DaemonRunner {
                 // A rescan of a huge inbox is progress: the main loop keeps pinging the watchdog through it.
                 try watcher.rescan { event in
                     handle(event)
-                    keepAlive(Date().timeIntervalSince1970)
+                    keepAlive(MonotonicClock.now)
                 }
                 lastRescan = now
             }
             if ProcessSignals.takeReloadRequest() { reload(watcher) }
             keepAlive(now)
-            retrain.tick(now: now)
+            retrain.tick(monotonicNow: now, wallNow: Date().timeIntervalSince1970)
             writeMetricsIfDue(now: now)
         }
         log("augmentd: stopping: finishing work in flight")
@@ -200,7 +200,7 @@ public final class DaemonRunner {
         queue.stop()
         retrain.stop()
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
-        writeMetricsIfDue(now: Date().timeIntervalSince1970, force: true)
+        writeMetricsIfDue(now: MonotonicClock.now, force: true)
         log("augmentd: stopped")
         return ledgerDamage.isSet ? DaemonError.ledgerNeedsAttention : 0
     }
@@ -321,7 +321,7 @@ public final class DaemonRunner {
         do {
             let input = MetricsFile.Input(summary: try ledger.summary(), failureReasons: try ledger.failureReasons(),
                                           counters: counters.snapshot, queue: queue.counts, retrainRuns: try ledger.runCounts(),
-                                          startTime: startTime, now: now)
+                                          startTime: startTime, now: Date().timeIntervalSince1970)
             try MetricsFile.write(MetricsFile.render(input), to: path)
         } catch {
             log("cannot write the metrics file \(path): \(error)")

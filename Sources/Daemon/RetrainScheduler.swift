@@ -14,8 +14,10 @@ final class RetrainScheduler {
     private let ledger: Ledger
     private let log: @Sendable (String) -> Void
     private let running = Flag()
-    private var lastCheck = 0.0
+    private var lastCheck = -Double.infinity
     private var lastReason = ""
+    private var arrivalAge = RecordAge()
+    private var startAge = RecordAge()
 
     init(ledger: Ledger, log: @escaping @Sendable (String) -> Void) {
         self.ledger = ledger
@@ -34,11 +36,13 @@ final class RetrainScheduler {
         policy = RetrainPolicy(settings: settings)
     }
 
-    func tick(now: Double) {
+    func tick(monotonicNow now: Double, wallNow: Double) {
         guard let runner, let policy, now - lastCheck >= 1, !running.isSet else { return }
         lastCheck = now
         guard let state = try? ledger.retrainState() else { return }
-        switch policy.decide(state, runInFlight: runner.isRunInFlight(), now: now) {
+        let ages = RetrainPolicy.Ages(sinceArrival: arrivalAge.age(of: state.lastArrival, monotonicNow: now, wallNow: wallNow),
+                                      sinceStart: startAge.age(of: state.lastStart, monotonicNow: now, wallNow: wallNow))
+        switch policy.decide(state, runInFlight: runner.isRunInFlight(), ages: ages, now: now) {
         case .start:
             lastReason = ""
             running.set(true)
@@ -67,6 +71,20 @@ final class RetrainScheduler {
         log("stopping: ending the retrain run in flight")
         ProcessSignals.requestStop()
         while running.isSet { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+/// The age of a wall-clock record (the ledger's last arrival or run start), measured from the
+/// moment it was first seen with the monotonic clock: a clock set back (or forward) afterwards
+/// changes nothing, and a record from the future (set back before) counts as new when seen.
+struct RecordAge {
+    private var seen: (wall: Double, monotonic: Double, ageWhenSeen: Double)?
+
+    mutating func age(of wall: Double?, monotonicNow: Double, wallNow: Double) -> Double? {
+        guard let wall else { return nil }
+        if seen?.wall != wall { seen = (wall, monotonicNow, max(0, wallNow - wall)) }
+        guard let seen else { return nil }
+        return seen.ageWhenSeen + (monotonicNow - seen.monotonic)
     }
 }
 

@@ -12,10 +12,10 @@ final class ServiceNotifier {
     /// How long the pool may go without finishing a file while it holds work before it counts as stuck.
     let stuckAfter: Double?
     private let log: (String) -> Void
-    private var lastPing = 0.0
+    private var lastPing = -Double.infinity
     private var lastStatus = ""
-    private var lastStatusAt = 0.0
-    private var lastExtend = Date().timeIntervalSince1970   // the first extension after 10 s of scanning
+    private var lastStatusAt = -Double.infinity
+    private var lastExtend = MonotonicClock.now   // the first extension after 10 s of scanning
     private var failed = false
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping (String) -> Void) {

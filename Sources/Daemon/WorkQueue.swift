@@ -44,7 +44,8 @@ final class WorkQueue: @unchecked Sendable {
         return true
     }
 
-    /// Asks for `path` again at `time` (seconds since 1970).
+    /// Asks for `path` again at `time` on the monotonic clock (`MonotonicClock`), so a wall
+    /// clock set back does not hold the file.
     func retry(_ path: String, at time: Double) {
         condition.lock()
         let key = PathKey(path)
@@ -52,7 +53,7 @@ final class WorkQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Moves retries whose time has come into the ready list; returns whether a rescan was
+    /// Moves retries whose time (monotonic) has come into the ready list; returns whether a rescan was
     /// requested by an overflow (and clears that request).
     func tick(now: Double) -> Bool {
         condition.lock()

@@ -2,6 +2,7 @@ import Codecs
 import Foundation
 import Ingest
 import Ledger
+import LinuxSystem
 import Synchronization
 
 /// The worker threads: each takes paths from the queue, runs the life of one file, logs the
@@ -41,7 +42,7 @@ final class WorkerPool: Sendable {
     }
 
     private func markProgress() {
-        lastProgress.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
+        lastProgress.store(Int64(MonotonicClock.now * 1000), ordering: .relaxed)
     }
 
     /// False when files are in flight and none has finished for `seconds`: the pool is stuck.
@@ -87,7 +88,7 @@ final class WorkerPool: Sendable {
                                    reason: "not a regular file: \(kind.rawValue)")
             }
         case .notReady(let retryAt):
-            queue.retry(path, at: retryAt)
+            queue.retry(path, at: MonotonicClock.deadline(forWall: retryAt, wallNow: Date().timeIntervalSince1970))
         case .blocked(let reason):
             let attempts: Int = blocked.withLock { (table: inout [PathKey: Int]) -> Int in
                 let count = table[PathKey(path), default: 0] + 1
@@ -95,12 +96,12 @@ final class WorkerPool: Sendable {
                 return count
             }
             let delay = Self.backoff(attempts: attempts)
-            queue.retry(path, at: Date().timeIntervalSince1970 + delay)
+            queue.retry(path, at: MonotonicClock.now + delay)
             log("cannot take \(path) yet: \(reason); it stays in the inbox, next try in \(Int(delay)) s")
             let label: String? = try? intake.label(of: path).get()
             _ = try? ledger.recordBlocked(path: path, inbox: intake.inbox.inbox, label: label, reason: reason)
         case .ledgerDamaged(let message):
-            queue.retry(path, at: Date().timeIntervalSince1970 + 60)
+            queue.retry(path, at: MonotonicClock.now + 60)
             onLedgerDamage(message)
         case .vanished, .alreadyTaken:
             break

@@ -15,7 +15,25 @@ public struct RetrainPolicy: Sendable {
         case wait(String, until: Double?)
     }
 
+    /// Ages (seconds) of the ledger's last arrival and last run start, as the caller measured them:
+    /// the daemon with its monotonic clock, so a wall clock set back does not stall retraining.
+    public struct Ages: Sendable, Equatable {
+        public var sinceArrival: Double?
+        public var sinceStart: Double?
+        public init(sinceArrival: Double?, sinceStart: Double?) {
+            self.sinceArrival = sinceArrival
+            self.sinceStart = sinceStart
+        }
+    }
+
+    /// With wall-clock ages (`now` minus the ledger's times); `until` is a wall time.
     public func decide(_ state: RetrainLedgerState, runInFlight: Bool, now: Double) -> Decision {
+        let ages = Ages(sinceArrival: state.lastArrival.map { now - $0 }, sinceStart: state.lastStart.map { now - $0 })
+        return decide(state, runInFlight: runInFlight, ages: ages, now: now)
+    }
+
+    /// `until` is `now` plus what is missing, in the caller's clock.
+    public func decide(_ state: RetrainLedgerState, runInFlight: Bool, ages: Ages, now: Double) -> Decision {
         if runInFlight { return .wait("a run is in flight", until: nil) }
         let enoughOverall = state.untrainedOriginals >= settings.minNewOriginals
         let busiestLabel = state.untrainedPerLabel.max { $0.value < $1.value }
@@ -27,12 +45,23 @@ public struct RetrainPolicy: Sendable {
             }
             return .wait(reason, until: nil)
         }
-        if let lastArrival = state.lastArrival, now - lastArrival < settings.quietPeriod {
-            return .wait("arrivals have not paused for \(Int(settings.quietPeriod)) s", until: lastArrival + settings.quietPeriod)
+        if let age = ages.sinceArrival, age < settings.quietPeriod {
+            return .wait("arrivals have not paused for \(Self.duration(settings.quietPeriod))\(Self.clockNote(age))",
+                         until: now + settings.quietPeriod - age)
         }
-        if let lastStart = state.lastStart, now - lastStart < settings.minInterval {
-            return .wait("the last run started less than \(Int(settings.minInterval)) s ago", until: lastStart + settings.minInterval)
+        if let age = ages.sinceStart, age < settings.minInterval {
+            return .wait("the last run started less than \(Self.duration(settings.minInterval)) ago\(Self.clockNote(age))",
+                         until: now + settings.minInterval - age)
         }
         return .start
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : "\(Int(seconds)) s"
+    }
+
+    /// A negative age is a record from the future: the wall clock was set back since.
+    static func clockNote(_ age: Double) -> String {
+        age < -1 ? " (the clock is \(Int(-age)) s behind the ledger's record: it was set back; the daemon measures with its monotonic clock)" : ""
     }
 }

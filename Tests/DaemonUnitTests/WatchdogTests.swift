@@ -1,6 +1,7 @@
 @testable import Daemon
 import Foundation
 import Ledger
+import LinuxSystem
 import Testing
 import TestSupport
 
@@ -14,7 +15,7 @@ struct WatchdogTests {
         let pool = WorkerPool(queue: queue, intakes: IntakeTable(version: "test"), counters: DaemonCounters(),
                               ledger: try Ledger(path: dir.file("ledger.sqlite").path), maxPixels: 1000, log: { _ in },
                               onLedgerDamage: { _ in })
-        let now = Date().timeIntervalSince1970
+        let now = MonotonicClock.now   // the pool measures progress on the monotonic clock
         #expect(pool.isHealthy(stuckAfter: 5, now: now + 3600), "an idle pool is never stuck")
         queue.add("/inbox/a.png")
         #expect(queue.next() == "/inbox/a.png")   // taken by a worker that never finishes it

@@ -320,3 +320,34 @@ extension DaemonTests {
         #expect(ids.contains { !$0.hasPrefix("2020") }, "the new run's files are kept")
     }
 }
+
+/// The wall clock set back: retraining is judged by the monotonic clock, and status says why it waits.
+extension DaemonTests {
+    /// Arrivals recorded an hour "in the future" (the clock was set back an hour after they came):
+    /// status names the clock as the reason, and the daemon still trains after the quiet period
+    /// instead of an hour later.
+    @Test func aClockSetBackDoesNotStallRetraining() throws {
+        let dir = try TemporaryDirectory("daemon-clock-back")
+        let plain = try Self.config(dir, variants: 1)
+        try Self.addFilesAndStop(dir, plain, seeds: [61, 62])
+        let shift = Process()
+        shift.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        shift.arguments = ["python3", "-c", """
+            import sqlite3,sys; c=sqlite3.connect(sys.argv[1])
+            c.execute('UPDATE originals SET created_at = created_at + 3600, updated_at = updated_at + 3600'); c.commit()
+            """, dir.file("state/ledger.sqlite").path]
+        try shift.run()
+        shift.waitUntilExit()
+        #expect(shift.terminationStatus == 0)
+
+        let config = try Self.retrainConfig(dir, command: ["python3", Self.tinyTrainer, "--model", dir.file("model.json").path],
+                                            minNew: 2)
+        let status = try AugmentdBinary.run(["status", "--config", config.path], currentDirectory: dir.url)
+        #expect(status.stdout.contains("retrain waits: arrivals have not paused for 300 ms (the clock is"), "\(status.stdout)")
+        #expect(status.stdout.contains("it was set back"), "\(status.stdout)")
+
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { (try? Self.retrainStatus(config, dir))?.recentRuns.first?.result == "succeeded" }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+    }
+}
