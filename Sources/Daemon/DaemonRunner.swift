@@ -38,6 +38,7 @@ public final class DaemonRunner {
     private var lastMetrics = -Double.infinity
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
+    private var tooLongPathsLogged = Set<String>()
     /// Set when the ledger turns out to be damaged while running: the daemon stops with 78.
     private let ledgerDamage: LedgerDamageLatch
 
@@ -238,6 +239,13 @@ public final class DaemonRunner {
             if hiddenFoldersLogged.insert(path).inserted {
                 log("ignoring \(path): names starting with a dot are hidden and never taken (rename the folder to take its files)")
             }
+        case .pathTooLong(let inbox, let path):
+            guard tooLongPathsLogged.insert(path).inserted else { return }
+            let reason = "the path is \(path.utf8.count) bytes, longer than Linux takes (\(InboxWatcher.maxPathBytes)): "
+                + "nothing at or below it can be opened; move it to a shorter path"
+            log("cannot take \(path): \(reason)")
+            try? ledger.record(.failed, inbox: inbox, path: path, label: intakes.intake(for: path).flatMap { try? $0.label(of: path).get() },
+                               reason: reason)
         case .overflow:
             break
         }

@@ -29,6 +29,8 @@ public enum WatchEvent: Sendable, Equatable {
     /// A folder whose name starts with a dot (other than `.failed`): hidden, never taken. Reported
     /// so that a user who named a label `..x` learns why its files stay.
     case hiddenFolder(inbox: String, path: String)
+    /// A path longer than Linux takes (PATH_MAX): nothing at or below it can be opened by name.
+    case pathTooLong(inbox: String, path: String)
 }
 
 /// One owner of the inotify descriptor and the watch maps, for every inbox and every folder
@@ -121,6 +123,7 @@ public final class InboxWatcher {
             return
         }
         let path = "\(owner.path)/\(name)"
+        if Self.isTooLong(path) { return sink(.pathTooLong(inbox: owner.inbox, path: path)) }
         if IgnoreRules.ignores(name) {
             if event.mask.contains(.isDirectory) && IgnoreRules.isHiddenFolder(name) { sink(.hiddenFolder(inbox: owner.inbox, path: path)) }
             return
@@ -139,6 +142,7 @@ public final class InboxWatcher {
 
     /// Adds watches to `folder` and every folder below it (skipping ignored names) and reports the files.
     private func watchTree(inbox: String, folder: String, _ sink: Sink) throws(SystemError) {
+        if Self.isTooLong(folder) { return sink(.pathTooLong(inbox: inbox, path: folder)) }
         do {
             let wd = try inotify.addWatch(folder, mask: Self.folderMask)
             folders[wd] = (inbox, folder)
@@ -158,6 +162,10 @@ public final class InboxWatcher {
         }
         for name in names.sorted() {
             let path = "\(folder)/\(name)"
+            if Self.isTooLong(path) {
+                sink(.pathTooLong(inbox: inbox, path: path))
+                continue
+            }
             if IgnoreRules.ignores(name) {
                 if IgnoreRules.isHiddenFolder(name) && (try? RegularFile.kind(at: path)) == .directory {
                     sink(.hiddenFolder(inbox: inbox, path: path))
@@ -193,6 +201,11 @@ public final class InboxWatcher {
         sink(.unrenamable(inbox: owner.inbox, path: "\(owner.path)/\(RawNames.displayed(raw))", reason: lastError))
         return nil
     }
+
+    /// Longest path the kernel takes, in bytes (PATH_MAX counts the terminating NUL).
+    public static let maxPathBytes = Int(PATH_MAX) - 1
+
+    static func isTooLong(_ path: String) -> Bool { path.utf8.count > maxPathBytes }
 
     private static func stemAndExtension(_ name: String) -> (String, String) {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }

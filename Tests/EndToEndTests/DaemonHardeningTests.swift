@@ -118,3 +118,48 @@ extension DaemonTests {
         #expect(FileManager.default.fileExists(atPath: dir.file("inbox/..x/a.png").path))
     }
 }
+
+/// Paths longer than PATH_MAX.
+extension DaemonTests {
+    /// Folders nested below `folder` (made with mkdirat/openat, since no path call can reach that
+    /// deep) until the path passes 4096 bytes, with an image at the bottom.
+    static func makeDeepTree(_ folder: URL, image: [UInt8]) throws {
+        var fd = open(folder.path, O_RDONLY | O_DIRECTORY)
+        let name = String(repeating: "d", count: 200)
+        for _ in 0..<22 {
+            #expect(mkdirat(fd, name, 0o755) == 0)
+            let next = openat(fd, name, O_RDONLY | O_DIRECTORY)
+            close(fd)
+            fd = next
+        }
+        let file = openat(fd, "deep.png", O_WRONLY | O_CREAT, 0o644)
+        #expect(image.withUnsafeBytes { write(file, $0.baseAddress, $0.count) } == image.count)
+        close(file)
+        close(fd)
+    }
+
+    /// A file below a path longer than PATH_MAX is failed with the reason (log and status), once;
+    /// the other files of the inbox are taken as usual.
+    @Test func pathsLongerThanPathMaxAreFailedWithTheReason() throws {
+        let dir = try TemporaryDirectory("daemon-path-max")
+        let config = try Self.config(dir, variants: 1)
+        try FileManager.default.createDirectory(at: dir.file("inbox/cats"), withIntermediateDirectories: true)
+        try Self.makeDeepTree(dir.file("inbox/cats"), image: Self.png(63))
+        defer {   // FileManager cannot remove what it cannot name; rm(1) walks with openat
+            let rm = Process()
+            rm.executableURL = URL(fileURLWithPath: "/bin/rm")
+            rm.arguments = ["-rf", dir.file("inbox/cats").appendingPathComponent(String(repeating: "d", count: 200)).path]
+            try? rm.run()
+            rm.waitUntilExit()
+        }
+        try Data(Self.png(64)).write(to: dir.file("inbox/cats/short.png"))
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("longer than Linux takes (4095)") }, "\(daemon.log)")
+        #expect(eventually { !FileManager.default.fileExists(atPath: dir.file("inbox/cats/short.png").path) }, "\(daemon.log)")
+        let row = try Self.statusRow(config, dir, label: "cats")
+        #expect(row?["failed"] as? Int == 1, "\(row ?? [:])")
+        #expect((row?["last_error"] as? String)?.contains("longer than Linux takes") == true, "\(row ?? [:])")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(daemon.log.components(separatedBy: "longer than Linux takes").count == 2, "reported once")
+    }
+}
