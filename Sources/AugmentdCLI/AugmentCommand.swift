@@ -104,7 +104,7 @@ enum InputCollector {
 /// Counts outcomes, draws the progress bar on a terminal, prints the summary.
 final class ProgressReporter: Sendable {
     struct Counts {
-        var done = 0, written = 0, variants = 0, duplicates = 0, failed = 0, val = 0
+        var done = 0, written = 0, variants = 0, duplicates = 0, alreadyInDataset = 0, failed = 0, val = 0
     }
 
     let total: Int
@@ -127,6 +127,8 @@ final class ProgressReporter: Sendable {
                 if split == .val { c.val += 1 }
             case .duplicate:
                 c.duplicates += 1
+            case .alreadyInDataset:
+                c.alreadyInDataset += 1
             case .failed:
                 c.failed += 1
             }
@@ -139,6 +141,9 @@ final class ProgressReporter: Sendable {
         case .duplicate(let first):
             clearLine()
             LogSink.standardError("\(input.path): duplicate of \(first), skipped")
+        case .alreadyInDataset(let original):
+            clearLine()
+            LogSink.standardError("\(input.path): already in the dataset as \(original), nothing written")
         case .written:
             break
         }
@@ -175,7 +180,9 @@ final class ProgressReporter: Sendable {
         var line = String(format: "augmented %d file%@ (%d variants", c.written, c.written == 1 ? "" : "s", c.variants)
         if c.val > 0 { line += ", \(c.val) to val" }
         line += String(format: ") in %.1f s, %.1f files/s", elapsed, rate)
-        line += "; \(c.failed) failed, \(c.duplicates) duplicate\(c.duplicates == 1 ? "" : "s")\n"
+        line += "; \(c.failed) failed, \(c.duplicates) duplicate\(c.duplicates == 1 ? "" : "s")"
+        if c.alreadyInDataset > 0 { line += ", \(c.alreadyInDataset) already in the dataset (kept as they are)" }
+        line += "\n"
         LogSink.write(2, line)
         return c
     }

@@ -39,6 +39,9 @@ public final class DaemonRunner {
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     private var tooLongPathsLogged = Set<String>()
+    /// `<inbox>/.augmentd.lock`, held while the inbox is watched: a second daemon (another
+    /// state_dir, so another ledger) on the same inbox would race this one for its files.
+    private var inboxLocks: [String: FileLock] = [:]
     /// Set when the ledger turns out to be damaged while running: the daemon stops with 78.
     private let ledgerDamage: LedgerDamageLatch
 
@@ -75,6 +78,9 @@ public final class DaemonRunner {
         service = ServiceNotifier(environment: environment, log: log)
         retrain = RetrainScheduler(ledger: ledger, log: log)
         retrain.configure(config)
+        for inbox in intakes.inboxes {
+            if let problem = lockInbox(inbox) { throw DaemonError(description: problem) }
+        }
     }
 
     /// Opens the ledger after checking it: a damaged file, or a missing one beside a dataset that
@@ -227,6 +233,8 @@ public final class DaemonRunner {
             log("inbox \(inbox) disappeared: waiting for it to come back")
         case .inboxRestored(let inbox):
             log("inbox \(inbox) is back: scanned")
+            inboxLocks.removeValue(forKey: inbox)?.release()   // its lock file went with the old folder
+            if let problem = lockInbox(inbox) { log(problem) }
         case .watchFailed(_, let folder, let reason):
             if watchFailuresLogged.insert(folder).inserted {
                 log("cannot watch \(folder): \(reason); its files are found by a rescan at least once a minute instead")
@@ -282,9 +290,14 @@ public final class DaemonRunner {
         let after = Set(intakes.inboxes)
         for inbox in before.subtracting(after).sorted() {
             watcher.remove(inbox: InboxSpec(path: inbox))
+            inboxLocks.removeValue(forKey: inbox)?.release()
             log("reload: no longer watching \(inbox)")
         }
         for inbox in after.subtracting(before).sorted() {
+            if let problem = lockInbox(inbox) {
+                log("reload: not watching \(inbox): \(problem)")
+                continue
+            }
             do {
                 try watcher.add(inbox: InboxSpec(path: inbox)) { handle($0) }
                 log("reload: watching \(inbox)")
@@ -298,6 +311,22 @@ public final class DaemonRunner {
         retrain.configure(config)
         findNetworkInboxes()
         log("reload: done (\(after.count) inbox\(after.count == 1 ? "" : "es"))")
+    }
+
+    /// Takes the inbox's lock file; returns the problem when another daemon holds it. An inbox that
+    /// does not take the lock file (read-only, missing) is watched without one.
+    private func lockInbox(_ inbox: String) -> String? {
+        let path = "\(inbox)/.augmentd.lock"
+        do {
+            guard let lock = try FileLock.tryAcquire(path) else {
+                return "inbox \(inbox) is watched by another augmentd (\(path) is locked): two daemons on one inbox "
+                    + "would race for its files with two ledgers; give each daemon its own inbox"
+            }
+            inboxLocks[inbox] = lock
+        } catch {
+            log("inbox \(inbox): cannot take \(path) (\(error)); a second daemon on this inbox would not be detected")
+        }
+        return nil
     }
 
     /// Settings a running daemon cannot change: where the dataset and the ledger are.

@@ -19,6 +19,9 @@ public struct BatchInput: Sendable {
 public enum BatchOutcome: Sendable {
     case written(original: String, variants: Int, split: Split)
     case duplicate(of: String)
+    /// The original is already in the dataset (written by the daemon or an earlier run): nothing
+    /// is written, so a dataset a daemon owns never has its files replaced.
+    case alreadyInDataset(original: String)
     case failed(String)
 }
 
@@ -81,6 +84,7 @@ public struct BatchAugmenter: Sendable {
             let folder = layout.folder(split: split, label: input.label)
             try DurableFile.makeFolders(folder)
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: name, hash: hash, format: info.format))"
+            if FileMoves.exists(originalPath) { return .alreadyInDataset(original: originalPath) }
             var count = 0
             if split == .train && profile.variants > 0 {
                 let variants = try factory.variants(of: image, format: info.format, hash: hash, profile: profile,
@@ -88,12 +92,22 @@ public struct BatchAugmenter: Sendable {
                 for variant in variants {
                     let variantName = DatasetLayout.variantName(sourceName: name, hash: hash, variant: variant.index,
                                                                 format: variant.format)
-                    try DurableFile.write(variant.bytes, to: "\(folder)/\(variantName)")
+                    // A variant already there (another profile's, a daemon's) is kept, never replaced.
+                    do {
+                        try DurableFile.write(variant.bytes, to: "\(folder)/\(variantName)", replacing: false)
+                    } catch {
+                        if !error.isAlreadyExists { throw error }
+                    }
                 }
                 count = variants.count
             }
             // The original goes in last: its presence means the file is complete.
-            try DurableFile.write(bytes, to: originalPath)
+            do {
+                try DurableFile.write(bytes, to: originalPath, replacing: false)
+            } catch {
+                if !error.isAlreadyExists { throw error }
+                return .alreadyInDataset(original: originalPath)
+            }
             return .written(original: originalPath, variants: count, split: split)
         } catch let error as CodecError {
             return .failed(error.description)

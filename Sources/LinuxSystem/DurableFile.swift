@@ -1,3 +1,4 @@
+import CLinuxExtras
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,7 @@ public enum DurableFile {
     /// Atomically replaces (or creates) `path` with `bytes`. With `syncFolder: false` the caller
     /// makes the new name durable itself (one folder fsync after several files).
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
-                             syncFolder: Bool = true) throws(SystemError) {
+                             syncFolder: Bool = true, replacing: Bool = true) throws(SystemError) {
         let (folder, name) = split(path)
         let temp = "\(folder)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = retryingOnInterrupt { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
@@ -25,7 +26,9 @@ public enum DurableFile {
             throw error
         }
         if close(fd) != 0 { throw .call("close", errno: errno) }
-        if rename(temp, path) != 0 { throw .call("rename", errno: errno) }
+        // Without `replacing`, an existing file wins (EEXIST): nothing that is there is overwritten.
+        let renamed = replacing ? rename(temp, path) : lx_rename_noreplace(temp, path)
+        if renamed != 0 { throw .call("rename", errno: errno) }
         ok = true
         if syncFolder { try Self.syncFolder(folder) }
     }

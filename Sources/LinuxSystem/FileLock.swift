@@ -11,7 +11,7 @@ public final class FileLock {
 
     /// Takes the lock without waiting; nil when another process (or open file) holds it.
     public static func tryAcquire(_ path: String) throws(SystemError) -> FileLock? {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if fd < 0 { throw .call("open \(path)", errno: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

@@ -163,3 +163,48 @@ extension DaemonTests {
         #expect(daemon.log.components(separatedBy: "longer than Linux takes").count == 2, "reported once")
     }
 }
+
+/// Two augmentd on one dataset or inbox.
+extension DaemonTests {
+    /// A second daemon with its own state_dir (so its own ledger) on the same inbox is refused:
+    /// the inbox's lock file is held; the first daemon goes on.
+    @Test func aSecondDaemonOnTheSameInboxIsRefused() throws {
+        let dir = try TemporaryDirectory("daemon-shared-inbox")
+        let config = try Self.config(dir, variants: 1)
+        let first = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("first.txt"))
+        #expect(eventually { first.log.contains("watching 1 inbox") }, "\(first.log)")
+        let otherText = try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "state_dir = \"state\"", with: "state_dir = \"state2\"")
+            .replacingOccurrences(of: "dataset_root = \"dataset\"", with: "dataset_root = \"dataset2\"")
+        let other = dir.file("other.toml")
+        try otherText.write(to: other, atomically: true, encoding: .utf8)
+        let second = try AugmentdBinary.run(["run", "--config", other.path], currentDirectory: dir.url)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("is watched by another augmentd"), "\(second.stderr)")
+        try FileManager.default.createDirectory(at: dir.file("inbox/cats"), withIntermediateDirectories: true)
+        try Data(Self.png(65)).write(to: dir.file("inbox/cats/a.png"))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty })
+        #expect(first.stop(SIGTERM) == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("dataset2").path + "/train"))
+    }
+
+    /// `augment` into a dataset the daemon grew, with other settings, replaces nothing: the
+    /// daemon's original and variants keep their bytes, and the report says so.
+    @Test func augmentNeverReplacesWhatADaemonWrote() throws {
+        let dir = try TemporaryDirectory("daemon-augment-shared")
+        let config = try Self.config(dir, variants: 2)
+        try Self.addFilesAndStop(dir, config, seeds: [66])
+        let before = treeContents(dir.file("dataset"))
+        #expect(before.count == 3)
+        let changed = try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "rotation_range = 15", with: "rotation_range = 40")
+        try changed.write(to: config, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.file("again/cats"), withIntermediateDirectories: true)
+        try Data(Self.png(66)).write(to: dir.file("again/cats/s66.png"))
+        let result = try AugmentdBinary.run(["augment", dir.file("again").path, "--config", config.path,
+                                             "--profile", "test", "--out", dir.file("dataset").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("already in the dataset"), "\(result.stderr)")
+        #expect(treeContents(dir.file("dataset")) == before, "augment replaced the daemon's files")
+    }
+}
