@@ -13,8 +13,9 @@ for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); d
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # Another apt run (unattended-upgrades at boot) holds the lock: wait for it rather than fail.
+    $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq
+    $sudo apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # AUGMENTD_BIN=path uses an already built binary (the test suite runs this script that way).

@@ -89,58 +89,86 @@ public struct Configuration: Sendable, Equatable {
         }
         var config = Configuration(file: file)
         var top = TOMLReader(root, file: file, path: "")
+        // Each section is read on its own, so one pass reports every problem in the file.
+        var problems = [ConfigError]()
 
-        if let daemon = try table(&top, "daemon") {
-            var r = TOMLReader(daemon, file: file, path: "daemon")
-            config.daemon.datasetRoot = try r.string("dataset_root", default: "dataset")
-            config.daemon.stateDir = try r.string("state_dir", default: "state")
-            config.daemon.workers = try r.integer("workers", default: 0, range: 0...256)
-            config.daemon.maxPixels = try r.integer("max_pixels", default: 64_000_000, range: 1...1_000_000_000)
-            config.daemon.rescanInterval = try r.duration("rescan_interval", default: 300)
-            config.daemon.metricsFile = try r.string("metrics_file", default: "")
-            try r.finish()
-            if config.daemon.datasetRoot.isEmpty { throw r.error("dataset_root", "must not be empty") }
-            if config.daemon.stateDir.isEmpty { throw r.error("state_dir", "must not be empty") }
+        do {
+            if let daemon = try table(&top, "daemon") {
+                var r = TOMLReader(daemon, file: file, path: "daemon")
+                config.daemon.datasetRoot = try r.string("dataset_root", default: "dataset")
+                config.daemon.stateDir = try r.string("state_dir", default: "state")
+                config.daemon.workers = try r.integer("workers", default: 0, range: 0...256)
+                config.daemon.maxPixels = try r.integer("max_pixels", default: 64_000_000, range: 1...1_000_000_000)
+                config.daemon.rescanInterval = try r.duration("rescan_interval", default: 300)
+                config.daemon.metricsFile = try r.string("metrics_file", default: "")
+                if config.daemon.datasetRoot.isEmpty { problems.append(r.error("dataset_root", "must not be empty")) }
+                if config.daemon.stateDir.isEmpty { problems.append(r.error("state_dir", "must not be empty")) }
+                try r.finish()
+            }
+        } catch {
+            problems += error.all
         }
 
-        if let profiles = try table(&top, "profiles") {
-            for name in profiles.keys.sorted() {
-                guard let t = profiles[name]?.table else {
-                    throw ConfigError(file: file, key: "profiles.\(name)", "must be a table ([profiles.\(name)])")
+        do {
+            if let profiles = try table(&top, "profiles") {
+                for name in profiles.keys.sorted() {
+                    do throws(ConfigError) {
+                        guard let t = profiles[name]?.table else {
+                            throw ConfigError(file: file, key: "profiles.\(name)", "must be a table ([profiles.\(name)])")
+                        }
+                        config.profiles[name] = try ProfileParser.parse(t, name: name, file: file)
+                    } catch {
+                        problems += error.all
+                    }
                 }
-                config.profiles[name] = try ProfileParser.parse(t, name: name, file: file)
             }
+        } catch {
+            problems += error.all
         }
 
         if let watchValue = top.raw("watch") {
-            guard let entries = watchValue.array else {
-                throw ConfigError(file: file, key: "watch", "must be an array of tables ([[watch]])")
-            }
-            for (index, entry) in entries.enumerated() {
-                guard let t = entry.table else {
-                    throw ConfigError(file: file, key: "watch[\(index)]", "must be a table ([[watch]])")
+            if let entries = watchValue.array {
+                for (index, entry) in entries.enumerated() {
+                    do throws(ConfigError) {
+                        guard let t = entry.table else {
+                            throw ConfigError(file: file, key: "watch[\(index)]", "must be a table ([[watch]])")
+                        }
+                        config.watches.append(try parseWatch(t, index: index, file: file, profiles: config.profiles))
+                    } catch {
+                        problems += error.all
+                    }
                 }
-                config.watches.append(try parseWatch(t, index: index, file: file, profiles: config.profiles))
+            } else {
+                problems.append(ConfigError(file: file, key: "watch", "must be an array of tables ([[watch]])"))
             }
         }
 
-        if let retrain = try table(&top, "retrain") {
-            var r = TOMLReader(retrain, file: file, path: "retrain")
-            guard let command = try r.strings("command"), !command.isEmpty, !command[0].isEmpty else {
-                throw r.error("command", "must be a non-empty array of strings (argv, no shell), e.g. [\"python3\", \"train.py\"]")
+        do throws(ConfigError) {
+            if let retrain = try table(&top, "retrain") {
+                var r = TOMLReader(retrain, file: file, path: "retrain")
+                guard let command = try r.strings("command"), !command.isEmpty, !command[0].isEmpty else {
+                    throw r.error("command", "must be a non-empty array of strings (argv, no shell), e.g. [\"python3\", \"train.py\"]")
+                }
+                var settings = RetrainSettings(command: command)
+                settings.minNewOriginals = try r.integer("min_new_originals", default: 50, range: 1...100_000_000)
+                settings.minNewPerLabel = try r.integer("min_new_per_label", default: 0, range: 0...100_000_000)
+                settings.quietPeriod = try r.duration("quiet_period", default: 30)
+                settings.minInterval = try r.duration("min_interval", default: 600)
+                settings.timeout = try r.duration("timeout", default: 7200)
+                if settings.timeout <= 0 { problems.append(r.error("timeout", "must be longer than 0")) }
+                settings.stopGrace = try r.duration("stop_grace", default: 10)
+                try r.finish()
+                config.retrain = settings
             }
-            var settings = RetrainSettings(command: command)
-            settings.minNewOriginals = try r.integer("min_new_originals", default: 50, range: 1...100_000_000)
-            settings.minNewPerLabel = try r.integer("min_new_per_label", default: 0, range: 0...100_000_000)
-            settings.quietPeriod = try r.duration("quiet_period", default: 30)
-            settings.minInterval = try r.duration("min_interval", default: 600)
-            settings.timeout = try r.duration("timeout", default: 7200)
-            if settings.timeout <= 0 { throw r.error("timeout", "must be longer than 0") }
-            settings.stopGrace = try r.duration("stop_grace", default: 10)
-            try r.finish()
-            config.retrain = settings
+        } catch {
+            problems += error.all
         }
-        try top.finish()
+        do {
+            try top.finish()
+        } catch {
+            problems += error.all
+        }
+        if let combined = ConfigError.combining(problems) { throw combined }
         if checkPaths { try config.checkInboxes() }
         try config.checkOutputsStayOutOfInboxes()
         return config

@@ -8,6 +8,8 @@ struct TOMLReader {
     let file: String
     let path: String
     private(set) var known: [String] = []
+    /// Bad values found so far (reported together by `finish`).
+    private(set) var problems: [ConfigError] = []
 
     init(_ table: TOMLTable, file: String, path: String) {
         self.table = table
@@ -42,7 +44,7 @@ struct TOMLReader {
         guard let v = raw(key) else { return fallback }
         let n: Double? = v.type == .int ? v.int.map(Double.init) : (v.type == .double ? v.double : nil)
         guard let n, range.contains(n) else {
-            throw error(key, "must be a number from \(range.lowerBound) to \(range.upperBound), got \(describe(v))")
+            return problem(key, "must be a number from \(range.lowerBound) to \(range.upperBound), got \(describe(v))", fallback)
         }
         return n
     }
@@ -50,20 +52,20 @@ struct TOMLReader {
     mutating func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let v = raw(key) else { return fallback }
         guard v.type == .int, let n = v.int, range.contains(n) else {
-            throw error(key, "must be an integer from \(range.lowerBound) to \(range.upperBound), got \(describe(v))")
+            return problem(key, "must be an integer from \(range.lowerBound) to \(range.upperBound), got \(describe(v))", fallback)
         }
         return n
     }
 
     mutating func bool(_ key: String, default fallback: Bool) throws(ConfigError) -> Bool {
         guard let v = raw(key) else { return fallback }
-        guard v.type == .bool, let b = v.bool else { throw error(key, "must be true or false, got \(describe(v))") }
+        guard v.type == .bool, let b = v.bool else { return problem(key, "must be true or false, got \(describe(v))", fallback) }
         return b
     }
 
     mutating func string(_ key: String, default fallback: String) throws(ConfigError) -> String {
         guard let v = raw(key) else { return fallback }
-        guard v.type == .string, let s = v.string else { throw error(key, "must be a string, got \(describe(v))") }
+        guard v.type == .string, let s = v.string else { return problem(key, "must be a string, got \(describe(v))", fallback) }
         return s
     }
 
@@ -72,7 +74,7 @@ struct TOMLReader {
         guard let v = raw(key) else { return fallback }
         let allowed = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         guard v.type == .string, let s = v.string, let e = E(rawValue: s) else {
-            throw error(key, "must be one of \(allowed), got \(describe(v))")
+            return problem(key, "must be one of \(allowed), got \(describe(v))", fallback)
         }
         return e
     }
@@ -83,7 +85,7 @@ struct TOMLReader {
         if v.type == .bool { return v.bool == true ? 0.5 : 0 }
         let n: Double? = v.type == .int ? v.int.map(Double.init) : (v.type == .double ? v.double : nil)
         guard let n, (0...1).contains(n) else {
-            throw error(key, "must be a probability from 0 to 1, or true (= 0.5) / false, got \(describe(v))")
+            return problem(key, "must be a probability from 0 to 1, or true (= 0.5) / false, got \(describe(v))", 0)
         }
         return n
     }
@@ -118,8 +120,8 @@ struct TOMLReader {
     mutating func duration(_ key: String, default fallback: Double) throws(ConfigError) -> Double {
         guard let v = raw(key) else { return fallback }
         let allowed = "must be a duration like \"30s\", \"5m\", \"2h\" or \"0\""
-        guard v.type == .string, let text = v.string else { throw error(key, "\(allowed), got \(describe(v))") }
-        guard let seconds = Self.parseDuration(text) else { throw error(key, "\(allowed), got \"\(text)\"") }
+        guard v.type == .string, let text = v.string else { return problem(key, "\(allowed), got \(describe(v))", fallback) }
+        guard let seconds = Self.parseDuration(text) else { return problem(key, "\(allowed), got \"\(text)\"", fallback) }
         return seconds
     }
 
@@ -134,12 +136,20 @@ struct TOMLReader {
         return nil
     }
 
-    /// Refuses keys that nothing read, naming the first and the keys allowed here.
+    /// Records a bad value and carries on with the default, so that one pass reports every
+    /// problem of the table (thrown together by `finish`).
+    private mutating func problem<T>(_ key: String, _ message: String, _ fallback: T) -> T {
+        problems.append(error(key, message))
+        return fallback
+    }
+
+    /// Throws every bad value recorded and every key that nothing read (with the keys allowed here).
     func finish() throws(ConfigError) {
-        let unknown = table.keys.filter { !known.contains($0) }.sorted()
-        if let first = unknown.first {
-            throw error(first, "unknown key (allowed here: \(known.joined(separator: ", ")))")
+        var all = problems
+        for key in table.keys.filter({ !known.contains($0) }).sorted() {
+            all.append(error(key, "unknown key (allowed here: \(known.joined(separator: ", ")))"))
         }
+        if let combined = ConfigError.combining(all) { throw combined }
     }
 }
 

@@ -39,9 +39,9 @@ public final class DaemonRunner {
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     private var tooLongPathsLogged = Set<String>()
-    /// `<inbox>/.augmentd.lock`, held while the inbox is watched: a second daemon (another
-    /// state_dir, so another ledger) on the same inbox would race this one for its files.
-    private var inboxLocks: [String: FileLock] = [:]
+    /// Held while an inbox is watched: a second daemon (another state_dir, so another ledger)
+    /// on the same inbox would race this one for its files.
+    private var inboxLocks: [String: AbstractSocketClaim] = [:]
     /// Set when the ledger turns out to be damaged while running: the daemon stops with 78.
     private let ledgerDamage: LedgerDamageLatch
 
@@ -233,7 +233,7 @@ public final class DaemonRunner {
             log("inbox \(inbox) disappeared: waiting for it to come back")
         case .inboxRestored(let inbox):
             log("inbox \(inbox) is back: scanned")
-            inboxLocks.removeValue(forKey: inbox)?.release()   // its lock file went with the old folder
+            inboxLocks.removeValue(forKey: inbox)?.release()   // the claim named the old folder
             if let problem = lockInbox(inbox) { log(problem) }
         case .watchFailed(_, let folder, let reason):
             if watchFailuresLogged.insert(folder).inserted {
@@ -313,18 +313,20 @@ public final class DaemonRunner {
         log("reload: done (\(after.count) inbox\(after.count == 1 ? "" : "es"))")
     }
 
-    /// Takes the inbox's lock file; returns the problem when another daemon holds it. An inbox that
-    /// does not take the lock file (read-only, missing) is watched without one.
+    /// Claims the inbox for this daemon; returns the problem when another daemon on this host
+    /// holds it. The claim is named by the folder's device and inode, so a symlink or a bind
+    /// mount of the same folder is the same inbox.
     private func lockInbox(_ inbox: String) -> String? {
-        let path = "\(inbox)/.augmentd.lock"
+        var info = stat()
+        guard stat(inbox, &info) == 0 else { return nil }   // a missing inbox is claimed when it appears
         do {
-            guard let lock = try FileLock.tryAcquire(path) else {
-                return "inbox \(inbox) is watched by another augmentd (\(path) is locked): two daemons on one inbox "
+            guard let claim = try AbstractSocketClaim.tryClaim("augmentd-inbox-\(info.st_dev)-\(info.st_ino)") else {
+                return "inbox \(inbox) is watched by another augmentd on this host: two daemons on one inbox "
                     + "would race for its files with two ledgers; give each daemon its own inbox"
             }
-            inboxLocks[inbox] = lock
+            inboxLocks[inbox] = claim
         } catch {
-            log("inbox \(inbox): cannot take \(path) (\(error)); a second daemon on this inbox would not be detected")
+            log("inbox \(inbox): cannot claim it (\(error)); a second daemon on this inbox would not be detected")
         }
         return nil
     }

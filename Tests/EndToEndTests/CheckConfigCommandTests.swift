@@ -46,4 +46,34 @@ struct CheckConfigCommandTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("/nonexistent/augmentd.toml: cannot read the file"))
     }
+
+    /// Every problem of the file in one run, each naming its key: a user fixes them all at once.
+    @Test func reportsEveryErrorInTheFile() throws {
+        let dir = try TemporaryDirectory("check-config")
+        try FileManager.default.createDirectory(at: dir.file("inbox"), withIntermediateDirectories: true)
+        let config = """
+            [daemon]
+            workers = -3
+            rescan_interval = "soon"
+
+            [profiles.a]
+            rotation_range = "lots"
+            colour = "red"
+
+            [[watch]]
+            inbox = "\(dir.file("inbox").path)"
+            profile = "nope"
+
+            [retrain]
+            command = ["train"]
+            quiet_period = 5
+            """
+        try Data(config.utf8).write(to: dir.file("c.toml"))
+        let result = try AugmentdBinary.run(["check-config", dir.file("c.toml").path])
+        #expect(result.status != 0)
+        for key in ["daemon.workers", "daemon.rescan_interval", "profiles.a.rotation_range", "profiles.a.colour",
+                    "watch[0].profile", "retrain.quiet_period"] {
+            #expect(result.stderr.contains("c.toml: \(key): "), "\(key) not reported: \(result.stderr)")
+        }
+    }
 }

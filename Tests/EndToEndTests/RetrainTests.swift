@@ -351,3 +351,17 @@ extension DaemonTests {
         #expect(daemon.stop(SIGTERM) == 0)
     }
 }
+
+extension DaemonTests {
+    /// The tiny trainer's `predict` before any run made a model: a clear message, not a traceback.
+    @Test func tinyTrainerPredictWithoutAModelSaysSo() throws {
+        let dir = try TemporaryDirectory("tiny-predict")
+        try Data(Self.png(67)).write(to: dir.file("a.png"))
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                        ["python3", Self.tinyTrainer, "predict", dir.file("a.png").path,
+                                         "--model", dir.file("none.json").path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no trained model at \(dir.file("none.json").path)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Traceback"), "\(result.stderr)")
+    }
+}

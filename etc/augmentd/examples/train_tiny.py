@@ -94,6 +94,9 @@ def train(model_path):
 
 def predict(image, model_path):
     model = load(model_path)
+    if not model["labels"]:
+        sys.exit(f"no trained model at {model_path}: it is made by the first retraining run "
+                 f"(augmentd retrain --config FILE --now), or give another with --model PATH")
     h = histogram(image)
     best = min(model["labels"].items(),
                key=lambda item: sum((a - b) ** 2 for a, b in zip(item[1]["centroid"], h)))
