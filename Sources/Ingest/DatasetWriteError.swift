@@ -6,6 +6,8 @@ import LinuxSystem
 /// ("cannot write /srv/dataset/train/cats: No space left on device (open, errno 28)").
 public struct DatasetWriteError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The inbox refused (the original could not leave it), not the dataset.
+    public var isInboxSide = false
 
     public init(path: String, _ error: SystemError) {
         description = "cannot write \(Configuration.absolutePath(path)): \(error)"
@@ -14,6 +16,7 @@ public struct DatasetWriteError: Error, CustomStringConvertible, Sendable {
     /// The inbox side refused (the original cannot be moved or deleted from it).
     public init(inboxFile path: String, _ error: SystemError) {
         description = "cannot move \(Configuration.absolutePath(path)) out of its inbox: \(error)"
+        isInboxSide = true
     }
 
     /// Runs a write into `folder`, naming the folder when it fails.

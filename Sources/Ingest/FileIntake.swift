@@ -176,7 +176,11 @@ public struct FileIntake: Sendable {
                 // for a retry.
                 for variant in written { try? FileMoves.remove(variant) }
                 try? ledger.releaseClaim(id: record.id)
-                if let error = error as? DatasetWriteError { return .blocked(reason: error.description) }
+                if let error = error as? DatasetWriteError {
+                    // The inbox kept its file (`delete` copied it first): the dataset's copy goes too.
+                    if error.isInboxSide && FileMoves.exists(path) { try? FileMoves.remove(originalPath) }
+                    return .blocked(reason: error.description)
+                }
                 throw error
             }
             do {

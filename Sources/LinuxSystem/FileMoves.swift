@@ -25,7 +25,13 @@ public enum FileMoves {
         let code = errno
         guard code == EXDEV else { throw .call("rename", errno: code) }
         try DurableFile.write(try RegularFile.read(from), to: to)
-        if unlink(from) != 0 { throw .call("unlink", errno: errno) }
+        if unlink(from) != 0 {
+            // The source stays (read-only or no permission): take the copy back, so the file is in
+            // exactly one place.
+            let code = errno
+            unlink(to)
+            throw .call("unlink", errno: code)
+        }
         try DurableFile.syncFolder(DurableFile.split(from).folder)
     }
 

@@ -227,3 +227,28 @@ extension DaemonTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 }
+
+extension DaemonTests {
+    /// The inbox turns read-only: the original cannot leave it. Reported as an inbox problem,
+    /// nothing of the file stays in the dataset (the copy across filesystems is taken back), and
+    /// it is taken once the inbox is writable again.
+    @Test func anInboxThatCannotBeChangedIsReportedAsSuch() throws {
+        let dir = try TemporaryDirectory("daemon-ro-inbox")
+        let config = try Self.config(dir, variants: 2)
+        try Self.setRescanInterval(config, "1h")
+        guard let mount = TmpfsMount(at: dir.file("dataset"), sizeKiB: 4096) else { return }   // another filesystem
+        defer { withExtendedLifetime(mount) {} }
+        try FileManager.default.createDirectory(at: dir.file("inbox/cats"), withIntermediateDirectories: true)
+        try Data(Self.png(68)).write(to: dir.file("inbox/cats/r.png"))
+        guard let readOnly = ReadOnlyBind(dir.file("inbox")) else { return }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("out of its inbox") }, "\(daemon.log)")
+        #expect(daemon.log.contains("cannot move \(dir.file("inbox/cats/r.png").path) out of its inbox: "), "\(daemon.log)")
+        #expect(daemon.log.contains("Read-only file system"), "\(daemon.log)")
+        #expect(Self.visibleFiles(dir.file("dataset/train/cats")).isEmpty, "a copy stayed in the dataset")
+        readOnly.release()
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty }, "\(daemon.log)")
+        #expect(Self.visibleFiles(dir.file("dataset/train/cats")).count == 3)
+        #expect(daemon.stop(SIGTERM) == 0)
+    }
+}

@@ -43,14 +43,18 @@ public final class TmpfsMount {
 
     deinit {
         _ = Self.mount(["-o", "remount,rw", url.path])
+        Self.unmount(url.path)
+    }
+
+    static func unmount(_ path: String) {
         let umount = Process()
         umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-        umount.arguments = ["-l", url.path]
+        umount.arguments = ["-l", path]
         try? umount.run()
         umount.waitUntilExit()
     }
 
-    private static func mount(_ arguments: [String]) -> Bool {
+    static func mount(_ arguments: [String]) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/mount")
         process.arguments = arguments
@@ -60,4 +64,28 @@ public final class TmpfsMount {
         process.waitUntilExit()
         return process.terminationStatus == 0
     }
+}
+
+/// A folder bound onto itself read-only (EROFS for every change in it), for one test; root only,
+/// nil elsewhere. `release()` (or deinit) makes it writable again.
+public final class ReadOnlyBind {
+    public let url: URL
+    private var mounted = true
+
+    public init?(_ url: URL) {
+        self.url = url
+        guard TmpfsMount.mount(["--bind", url.path, url.path]) else { return nil }
+        guard TmpfsMount.mount(["-o", "remount,bind,ro", url.path]) else {
+            TmpfsMount.unmount(url.path)
+            return nil
+        }
+    }
+
+    public func release() {
+        guard mounted else { return }
+        mounted = false
+        TmpfsMount.unmount(url.path)
+    }
+
+    deinit { release() }
 }
