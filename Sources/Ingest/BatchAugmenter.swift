@@ -93,8 +93,11 @@ public struct BatchAugmenter: Sendable {
                     let variantName = DatasetLayout.variantName(sourceName: name, hash: hash, variant: variant.index,
                                                                 format: variant.format)
                     // A variant already there (another profile's, a daemon's) is kept, never replaced.
+                    // Each variant's bytes are fsynced; their names become durable with the one folder
+                    // fsync that the original's write makes (the original lands last), as in the daemon.
                     do {
-                        try DurableFile.write(variant.bytes, to: "\(folder)/\(variantName)", replacing: false)
+                        try DurableFile.write(variant.bytes, to: "\(folder)/\(variantName)", syncFolder: false,
+                                              replacing: false)
                     } catch {
                         if !error.isAlreadyExists { throw error }
                     }
