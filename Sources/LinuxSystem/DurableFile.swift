@@ -77,7 +77,8 @@ public enum DurableFile {
 }
 
 extension DurableFile {
-    /// Proves that `folder` takes new files: creates, syncs and removes a dot-file in it.
+    /// Proves that `folder` takes new files (not full of inodes, read-only or forbidden): creates and
+    /// removes a dot-file in it.
     public static func checkWritable(_ folder: String) throws(SystemError) {
         let probe = "\(folder)/.augmentd-write-check-\(getpid())"
         let fd = retryingOnInterrupt { open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600) }
