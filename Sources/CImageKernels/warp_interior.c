@@ -382,11 +382,25 @@ static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cva
         int outside = out_lo | (out_hi << 4);
         __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32(stride)),
                                        _mm256_mullo_epi32(ix, _mm256_set1_epi32(channels)));
-        const int *base = (const int *)s->pixels;
-        __m256i g00 = _mm256_i32gather_epi32(base, off, 1);
-        __m256i g01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(channels)), 1);
-        __m256i g10 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride)), 1);
-        __m256i g11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride + channels)), 1);
+        /* The two taps of a row are neighbours: one 8-byte load holds both (bytes 0-3 and
+           channels..channels+3), where four hardware gathers cost far more on AMD cores. The same
+           32-bit words as gathers of each tap; the last pixel's overrun case was sent above to the
+           per-pixel path. */
+        int offsets[8];
+        uint32_t t00[8], t01[8], t10[8], t11[8];
+        _mm256_storeu_si256((__m256i *)offsets, off);
+        const int next_tap_bits = 8 * channels;
+        for (int k = 0; k < 8; k++) {
+            uint64_t upper, lower;
+            memcpy(&upper, s->pixels + offsets[k], 8);
+            memcpy(&lower, s->pixels + offsets[k] + stride, 8);
+            t00[k] = (uint32_t)upper;
+            t01[k] = (uint32_t)(upper >> next_tap_bits);
+            t10[k] = (uint32_t)lower;
+            t11[k] = (uint32_t)(lower >> next_tap_bits);
+        }
+        __m256i g00 = _mm256_loadu_si256((const __m256i *)t00), g01 = _mm256_loadu_si256((const __m256i *)t01);
+        __m256i g10 = _mm256_loadu_si256((const __m256i *)t10), g11 = _mm256_loadu_si256((const __m256i *)t11);
         __m256 w00 = _mm256_setr_m128(w_lo[0], w_hi[0]), w01 = _mm256_setr_m128(w_lo[1], w_hi[1]);
         __m256 w10 = _mm256_setr_m128(w_lo[2], w_hi[2]), w11 = _mm256_setr_m128(w_lo[3], w_hi[3]);
         __m256i words = _mm256_setzero_si256();
