@@ -36,6 +36,7 @@ public final class DaemonRunner {
     private var networkInboxes: [String] = []
     private var lastRescan = 0.0
     private var lastMetrics = -Double.infinity
+    private var lastLedgerCheck = -Double.infinity
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     private var tooLongPathsLogged = Set<String>()
@@ -201,6 +202,7 @@ public final class DaemonRunner {
             keepAlive(now)
             retrain.tick(monotonicNow: now, wallNow: Date().timeIntervalSince1970)
             writeMetricsIfDue(now: now)
+            checkLedgerFile(now: now)
         }
         log("augmentd: stopping: finishing work in flight")
         service.stopping()
@@ -210,6 +212,21 @@ public final class DaemonRunner {
         writeMetricsIfDue(now: MonotonicClock.now, force: true)
         log("augmentd: stopped")
         return ledgerDamage.isSet ? DaemonError.ledgerNeedsAttention : 0
+    }
+
+    /// The ledger file deleted (or replaced) under the daemon: SQLite would go on writing to the
+    /// deleted file and everything since the start would be lost with it. It is written back from
+    /// the open connection at once; if that fails the daemon stops (exit 78) before taking more files.
+    private func checkLedgerFile(now: Double) {
+        guard now - lastLedgerCheck >= 1 else { return }
+        lastLedgerCheck = now
+        guard ledger.fileIsGone else { return }
+        do {
+            try ledger.restoreFile()
+            log("the ledger \(Configuration.absolutePath(ledger.path)) was deleted while running: written back from the open database, nothing lost")
+        } catch {
+            ledgerDamage.report("the ledger file was deleted while running and cannot be written back: \(error)")
+        }
     }
 
     /// A configured inbox that is a symlink is watched at its target (inotify does not follow it).

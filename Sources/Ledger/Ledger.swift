@@ -72,15 +72,25 @@ public enum EventKind: String, Sendable, CaseIterable {
 /// duplicate and refusal. One connection for the process's life, used by one caller at a time;
 /// one transaction per invariant.
 public final class Ledger: Sendable {
-    private let connection: Mutex<SQLiteConnection>
+    let connection: Mutex<SQLiteConnection>
     public let path: String
+
+    /// The identity of the file this ledger has open: another one (or none) at `path` means it
+    /// was deleted or replaced under this process.
+    let openedFile: Mutex<FileIdentity?>
 
     public init(path: String) throws(LedgerError) {
         self.path = path
-        let db = try SQLiteConnection(path: path)
-        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        let db = try Self.connect(path)
         try Migrations.apply(db)
         connection = Mutex(db)
+        openedFile = Mutex(FileIdentity(path: path))
+    }
+
+    static func connect(_ path: String) throws(LedgerError) -> SQLiteConnection {
+        let db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        return db
     }
 
     func withConnection<T: Sendable>(_ body: (SQLiteConnection) throws(LedgerError) -> T) throws(LedgerError) -> T {

@@ -33,6 +33,12 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
+    /// Closes the connection now (checkpointing its WAL); every later call fails.
+    func close() {
+        sqlite3_close_v2(handle)
+        handle = nil
+    }
+
     private func error(_ operation: String, _ status: Int32) -> LedgerError {
         LedgerError(operation: operation, message: String(cString: sqlite3_errmsg(handle)), code: status)
     }

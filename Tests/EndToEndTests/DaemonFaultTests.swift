@@ -252,3 +252,31 @@ extension DaemonTests {
         #expect(daemon.stop(SIGTERM) == 0)
     }
 }
+
+extension DaemonTests {
+    /// The ledger deleted while the daemon runs (a cleanup script, `rm -rf state/`): it is written
+    /// back from the open database at once, so what was recorded before and after survives a restart.
+    @Test func aLedgerDeletedWhileRunningIsWrittenBack() throws {
+        let dir = try TemporaryDirectory("daemon-ledger-deleted")
+        let config = try Self.config(dir, variants: 1)
+        try FileManager.default.createDirectory(at: dir.file("inbox/cats"), withIntermediateDirectories: true)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") }, "\(daemon.log)")
+        try Data(Self.png(71)).write(to: dir.file("inbox/cats/a.png"))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty }, "\(daemon.log)")
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: dir.file("state/ledger.sqlite").path + suffix)
+        }
+        #expect(eventually { daemon.log.contains("was deleted while running: written back") }, "\(daemon.log)")
+        try Data(Self.png(72)).write(to: dir.file("inbox/cats/b.png"))
+        #expect(eventually { Self.waiting(dir.file("inbox")).isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+
+        let again = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log2.txt"))
+        #expect(eventually { again.log.contains("watching 1 inbox") }, "restart refused: \(again.log)")
+        try Data(Self.png(71)).write(to: dir.file("inbox/cats/a-again.png"))
+        #expect(eventually { again.log.contains("duplicate") }, "\(again.log)")
+        #expect(again.stop(SIGTERM) == 0)
+        #expect(try Self.statusRow(config, dir, label: "cats")?["originals"] as? Int == 2)
+    }
+}
