@@ -1,6 +1,7 @@
 import Codecs
 import Config
 import Foundation
+import Ledger
 import LinuxSystem
 
 /// Turns file and codec errors into one-line messages that name the file.
@@ -16,6 +17,24 @@ enum CLIErrors {
         } catch {
             throw Failure(description: error.description)
         }
+    }
+
+    /// Opens the ledger of `configuration` for a command; a damaged file is named with the way out.
+    static func openLedger(_ configuration: Configuration) throws -> Ledger {
+        let path = "\(configuration.daemon.stateDir)/ledger.sqlite"
+        do {
+            return try Ledger(path: path)
+        } catch {
+            throw ledgerFailure(error, configuration)
+        }
+    }
+
+    /// A ledger call that failed: damage is named with the way out (`augmentd ledger rebuild`).
+    static func ledgerFailure(_ error: LedgerError, _ configuration: Configuration) -> Failure {
+        guard error.isDamage else { return Failure(description: "state_dir \(configuration.daemon.stateDir): \(error)") }
+        let path = Configuration.absolutePath("\(configuration.daemon.stateDir)/ledger.sqlite")
+        return Failure(description: "the ledger \(path) is damaged (\(error.message)); "
+                       + "rebuild it from the dataset with `augmentd ledger rebuild --config \(configuration.file)`")
     }
 
     static func readImage(_ path: String, limits: DecodeLimits) throws -> Image {

@@ -30,13 +30,12 @@ struct RetrainCommand: ParsableCommand {
         guard let settings = configuration.retrain else {
             throw CLIErrors.Failure(description: "\(configuration.file): retrain: no [retrain] section; add one with a command")
         }
-        let ledger: Ledger
         do {
             try DurableFile.makeFolders(configuration.daemon.stateDir)
-            ledger = try Ledger(path: "\(configuration.daemon.stateDir)/ledger.sqlite")
         } catch {
             throw CLIErrors.Failure(description: "state_dir \(configuration.daemon.stateDir): \(error)")
         }
+        let ledger = try CLIErrors.openLedger(configuration)
         let runner = RetrainRunner(settings: settings, datasetRoot: configuration.daemon.datasetRoot,
                                    stateDir: configuration.daemon.stateDir, ledger: ledger,
                                    log: LogSink.standardError)

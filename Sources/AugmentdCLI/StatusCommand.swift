@@ -63,38 +63,43 @@ struct StatusCommand: ParsableCommand {
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
         var openedLedger: Ledger?
         var rebuiltNote: LedgerRebuiltNote?
-        if FileManager.default.fileExists(atPath: ledgerPath) {
-            let ledger: Ledger
-            do { ledger = try Ledger(path: ledgerPath) } catch { throw CLIErrors.Failure(description: "\(error)") }
-            openedLedger = ledger
-            let state = try ledger.retrainState()
-            retraining.pendingOriginals = state.untrainedOriginals
-            retraining.pendingPerLabel = state.untrainedPerLabel
-            retraining.recentRuns = try ledger.recentRuns(limit: 5)
-            if let settings = configuration.retrain {
-                // Judged with the wall clock here; the daemon itself measures ages monotonically.
-                let decision = RetrainPolicy(settings: settings).decide(state, runInFlight: false,
-                                                                        now: Date().timeIntervalSince1970)
-                if case .wait(let reason, _) = decision { retraining.waitingReason = reason }
+        do {
+            if FileManager.default.fileExists(atPath: ledgerPath) {
+                let ledger: Ledger
+                ledger = try CLIErrors.openLedger(configuration)
+                openedLedger = ledger
+                let state = try ledger.retrainState()
+                retraining.pendingOriginals = state.untrainedOriginals
+                retraining.pendingPerLabel = state.untrainedPerLabel
+                retraining.recentRuns = try ledger.recentRuns(limit: 5)
+                if let settings = configuration.retrain {
+                    // Judged with the wall clock here; the daemon itself measures ages monotonically.
+                    let decision = RetrainPolicy(settings: settings).decide(state, runInFlight: false,
+                                                                            now: Date().timeIntervalSince1970)
+                    if case .wait(let reason, _) = decision { retraining.waitingReason = reason }
+                }
+                for s in try ledger.summary() {
+                    var row = Row(inbox: s.inbox, label: s.label)
+                    row.originals = s.originals
+                    row.variants = s.variants
+                    row.processing = s.pending
+                    row.failed = s.events[.failed] ?? 0
+                    row.duplicates = s.events[.duplicate] ?? 0
+                    row.labelConflicts = s.events[.labelConflict] ?? 0
+                    row.refused = s.events[.refused] ?? 0
+                    row.blocked = s.blocked
+                    row.blockedReason = s.blockedReason
+                    row.lastError = s.lastError
+                    rows[key(s.inbox, s.label)] = row
+                }
+                if let rebuild = try ledger.lastRebuild() {
+                    rebuiltNote = LedgerRebuiltNote(at: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: rebuild.at)),
+                                                    keptCopy: rebuild.keptCopy)
+                }
             }
-            for s in try ledger.summary() {
-                var row = Row(inbox: s.inbox, label: s.label)
-                row.originals = s.originals
-                row.variants = s.variants
-                row.processing = s.pending
-                row.failed = s.events[.failed] ?? 0
-                row.duplicates = s.events[.duplicate] ?? 0
-                row.labelConflicts = s.events[.labelConflict] ?? 0
-                row.refused = s.events[.refused] ?? 0
-                row.blocked = s.blocked
-                row.blockedReason = s.blockedReason
-                row.lastError = s.lastError
-                rows[key(s.inbox, s.label)] = row
-            }
-            if let rebuild = try ledger.lastRebuild() {
-                rebuiltNote = LedgerRebuiltNote(at: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: rebuild.at)),
-                                                keptCopy: rebuild.keptCopy)
-            }
+        } catch {
+            if let error = error as? LedgerError { throw CLIErrors.ledgerFailure(error, configuration) }
+            throw error
         }
         // Files waiting in the inboxes, by label folder.
         for watch in configuration.watches {

@@ -108,6 +108,12 @@ extension DaemonTests {
         #expect(damaged.log.contains("the ledger \(ledger.path) is damaged"), "\(damaged.log)")
         #expect(damaged.log.contains("augmentd ledger rebuild --config \(config.path)"), "\(damaged.log)")
 
+        // status names the damage and the way out too.
+        let damagedStatus = try AugmentdBinary.run(["status", "--config", config.path], currentDirectory: dir.url)
+        #expect(damagedStatus.status != 0)
+        #expect(damagedStatus.stderr.contains("is damaged") && damagedStatus.stderr.contains("augmentd ledger rebuild"),
+                "\(damagedStatus.stderr)")
+
         let rebuild = try AugmentdBinary.run(["ledger", "rebuild", "--config", config.path], currentDirectory: dir.url)
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         #expect(rebuild.stdout.contains("3 originals, 6 variants"), "\(rebuild.stdout)")
