@@ -84,37 +84,6 @@ public final class DaemonRunner {
         }
     }
 
-    /// Opens the ledger after checking it: a damaged file, or a missing one beside a dataset that
-    /// already holds originals, stops the daemon with the way out (`augmentd ledger rebuild`)
-    /// instead of adding the same bytes again or losing track of files.
-    static func openLedger(_ config: Configuration) throws -> Ledger {
-        let path = Configuration.absolutePath("\(config.daemon.stateDir)/ledger.sqlite")
-        let rebuild = "augmentd ledger rebuild --config \(config.file)"
-        if !FileMoves.exists(path) {
-            if let original = DatasetLayout(root: config.daemon.datasetRoot).firstOriginal() {
-                let what = "the ledger \(path) is missing but dataset_root \(Configuration.absolutePath(config.daemon.datasetRoot)) already holds originals (\(Configuration.absolutePath(original)))"
-                let why = "without it the same images would be added again"
-                let fix = "Rebuild it from the dataset with `\(rebuild)`, or point state_dir at the folder that holds it"
-                throw DaemonError(description: "\(what); \(why). \(fix)", exitStatus: DaemonError.ledgerNeedsAttention)
-            }
-        } else if let damage = Ledger.damage(at: path) {
-            let fix = "Rebuild it from the dataset with `\(rebuild)` (the damaged file is kept beside it)"
-            throw DaemonError(description: "the ledger \(path) is damaged (\(damage)); stopping before files are lost. \(fix)",
-                              exitStatus: DaemonError.ledgerNeedsAttention)
-        }
-        do {
-            let ledger = try Ledger(path: path)
-            try ledger.clearAllBlocked()   // blocked files are found again by their first attempt
-            return ledger
-        } catch {
-            // (A `catch … as LedgerError where …` clause here crashes Swift 6.3's AllocBoxToStack pass.)
-            guard error.isDamage else { throw error }
-            let fix = "Rebuild it from the dataset with `\(rebuild)`"
-            throw DaemonError(description: "the ledger \(path) is damaged (\(error.message)). \(fix)",
-                              exitStatus: DaemonError.ledgerNeedsAttention)
-        }
-    }
-
     /// Work a crash left behind: dot-temp files in the dataset (never complete, never seen by
     /// loaders) are removed; originals claimed but not marked done are finished.
     func repair() throws {
