@@ -40,6 +40,7 @@ public final class DaemonRunner {
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     private var tooLongPathsLogged = Set<String>()
+    private var unrenamableLogged = Set<String>()
     /// Held while an inbox is watched: a second daemon (another state_dir, so another ledger)
     /// on the same inbox would race this one for its files.
     private var inboxLocks: [String: AbstractSocketClaim] = [:]
@@ -228,6 +229,8 @@ public final class DaemonRunner {
         case .renamed(_, let from, let to):
             log("renamed \(from) to \(to): the name was not valid UTF-8 (each bad byte is now %XX)")
         case .unrenamable(_, let path, let reason):
+            // Once per path and run: every rescan finds the file again.
+            guard unrenamableLogged.insert(path).inserted else { return }
             log("cannot take \(path): its name is not valid UTF-8 and it cannot be renamed: \(reason)")
         case .hiddenFolder(_, let path):
             if hiddenFoldersLogged.insert(path).inserted {

@@ -70,7 +70,7 @@ final class WorkerPool: Sendable {
 
     private func report(_ outcome: IntakeOutcome, path: String, intake: FileIntake, seconds: Double) {
         counters.countProcessed(outcome, seconds: seconds, path: path)   // counts only files that reached an end
-        if case .blocked = outcome {} else if case .notReady = outcome {} else { unblock(path) }
+        if !outcome.leavesFileWaiting { unblock(path) }
         switch outcome {
         case .added(let hash, let label, let split, let variants, _):
             log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(Int(seconds * 1000))")

@@ -51,38 +51,33 @@ public struct DatasetInventory {
     /// Reads every `<split>/<label>/` folder under `layout.root`; originals are read and hashed.
     public static func scan(_ layout: DatasetLayout) -> DatasetInventory {
         var inventory = DatasetInventory()
-        let fm = FileManager.default
-        for split in [Split.train, .val] {
-            let splitFolder = "\(layout.root)/\(split.rawValue)"
-            let labels = ((try? fm.contentsOfDirectory(atPath: splitFolder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-            for label in labels {
-                let folder = "\(splitFolder)/\(label)"
-                let names = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-                var byKey = [String: Int]()          // "<stem>-<h8>" → index in inventory.originals
-                var variants = [(key: String, k: Int, path: String, ext: String)]()
-                for fileName in names {
-                    let path = "\(folder)/\(fileName)"
-                    guard (try? FileMoves.status(path))?.kind == .regular else { continue }
-                    guard let name = parse(fileName) else { inventory.foreignFiles.append(path); continue }
-                    let key = "\(name.stem)-\(name.hash8)"
-                    if let k = name.variant {
-                        variants.append((key, k, path, name.ext))
-                        continue
-                    }
-                    guard let bytes = try? RegularFile.read(path) else { inventory.foreignFiles.append(path); continue }
-                    let hash = SHA256Digest.of(bytes)
-                    guard hash.hex.hasPrefix(name.hash8) else { inventory.foreignFiles.append(path); continue }
-                    byKey[key] = inventory.originals.count
-                    inventory.originals.append(Original(path: path, split: split, label: label,
-                                                        sourceName: "\(name.stem).\(name.ext)", hash: hash, bytes: bytes))
+        for (split, label, folder) in layout.labelFolders() {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+                .filter { !$0.hasPrefix(".") }.sorted()
+            var byKey = [String: Int]()          // "<stem>-<h8>" → index in inventory.originals
+            var variants = [(key: String, k: Int, path: String, ext: String)]()
+            for fileName in names {
+                let path = "\(folder)/\(fileName)"
+                guard (try? FileMoves.status(path))?.kind == .regular else { continue }
+                guard let name = parse(fileName) else { inventory.foreignFiles.append(path); continue }
+                let key = "\(name.stem)-\(name.hash8)"
+                if let k = name.variant {
+                    variants.append((key, k, path, name.ext))
+                    continue
                 }
-                for v in variants {
-                    guard let index = byKey[v.key], let format = ImageFormat(fileExtension: v.ext) else {
-                        inventory.orphanVariants.append(v.path)
-                        continue
-                    }
-                    inventory.originals[index].variants[v.k] = (v.path, format)
+                guard let bytes = try? RegularFile.read(path) else { inventory.foreignFiles.append(path); continue }
+                let hash = SHA256Digest.of(bytes)
+                guard hash.hex.hasPrefix(name.hash8) else { inventory.foreignFiles.append(path); continue }
+                byKey[key] = inventory.originals.count
+                inventory.originals.append(Original(path: path, split: split, label: label,
+                                                    sourceName: "\(name.stem).\(name.ext)", hash: hash, bytes: bytes))
+            }
+            for v in variants {
+                guard let index = byKey[v.key], let format = ImageFormat(fileExtension: v.ext) else {
+                    inventory.orphanVariants.append(v.path)
+                    continue
                 }
+                inventory.originals[index].variants[v.k] = (v.path, format)
             }
         }
         return inventory

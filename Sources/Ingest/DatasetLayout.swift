@@ -31,15 +31,24 @@ public struct DatasetLayout: Sendable {
         "\(root)/\(split.rawValue)/\(label)"
     }
 
-    /// Some image file in a split/label folder (a sign that the dataset is not new), or nil.
-    public func firstOriginal() -> String? {
+    /// Every `<split>/<label>` folder of the tree (dot-folders skipped), in a stable order.
+    public func labelFolders() -> [(split: Split, label: String, path: String)] {
         let fm = FileManager.default
+        var out = [(split: Split, label: String, path: String)]()
         for split in [Split.train, .val] {
             let splitFolder = "\(root)/\(split.rawValue)"
             for label in ((try? fm.contentsOfDirectory(atPath: splitFolder)) ?? []).sorted() where !label.hasPrefix(".") {
-                let names = (try? fm.contentsOfDirectory(atPath: "\(splitFolder)/\(label)")) ?? []
-                if let name = names.sorted().first(where: { !$0.hasPrefix(".") }) { return "\(splitFolder)/\(label)/\(name)" }
+                out.append((split, label, "\(splitFolder)/\(label)"))
             }
+        }
+        return out
+    }
+
+    /// Some file in a split/label folder (a sign that the dataset is not new), or nil.
+    public func firstOriginal() -> String? {
+        for folder in labelFolders() {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            if let name = names.sorted().first(where: { !$0.hasPrefix(".") }) { return "\(folder.path)/\(name)" }
         }
         return nil
     }

@@ -26,6 +26,14 @@ public enum IntakeOutcome: Sendable, Equatable {
     case blocked(reason: String)
     /// The ledger file is damaged: the daemon must stop before it loses track of anything.
     case ledgerDamaged(String)
+
+    /// The file is still to be taken (it waits in its inbox for a retry).
+    public var leavesFileWaiting: Bool {
+        switch self {
+        case .blocked, .notReady: true
+        default: false
+        }
+    }
 }
 
 /// The life of one file in the daemon (DESIGN.md "Life of a file"): safe open, sniff, probe,
@@ -194,7 +202,7 @@ public struct FileIntake: Sendable {
             return .added(hash: hash.hex, label: record.label, split: split, variants: variants.count, original: originalPath)
         } catch let error as LedgerError {
             if error.isDamage { return .ledgerDamaged(error.description) }
-            return .blocked(reason: "cannot write the ledger \(ledger.path): \(error.message)")
+            return .blocked(reason: "cannot write the ledger \(Configuration.absolutePath(ledger.path)): \(error.message)")
         } catch let error as SystemError {
             return .failed(reason: "\(error)", movedTo: nil)
         } catch let error as CodecError {
