@@ -7,6 +7,8 @@ import Imaging
 /// Holds scratch memory; make one per worker and reuse it.
 public struct KerasTransform {
     private var scratch: [Float] = []
+    /// Off only to compare with the exact sampler (tests).
+    public var fastCenteredSampler = true
 
     public init() {}
 
@@ -30,6 +32,9 @@ public struct KerasTransform {
                                     wrapPeriodN: p.geometry == .centered)
         sampler.flipHorizontal = p.flipHorizontal
         sampler.flipVertical = p.flipVertical
+        // The centered geometry is ours (no reference to match bit for bit): its rounded bytes
+        // come from the fixed-point sampler. Keras's geometry stays exact.
+        sampler.fixedPointInterior = p.geometry == .centered && fastCenteredSampler
 
         guard let shift = p.channelShiftIntensity else {
             // Each sample goes straight from the sampler to its 8-bit value.

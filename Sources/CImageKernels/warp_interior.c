@@ -448,6 +448,8 @@ static volatile int force_portable = 0;
 
 void ik_force_portable(int on) { force_portable = on; }
 
+int ik_portable_forced(void) { return force_portable; }
+
 void ik_warp_row(const ik_source *source, ik_boundary boundary, float cval, double row_base, double col_base,
                  double a01, double a11, int c0, int c1, void *out, ptrdiff_t out_step, ik_output kind,
                  const uint8_t *table) {

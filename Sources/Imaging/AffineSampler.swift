@@ -29,10 +29,19 @@ public struct KernelRun {
     let start: Int, end: Int
     /// Element index of pixel `start` in the output, and the step between pixels.
     let outIndex: Int, outStep: Int
+    /// Rounded bytes may come from the fixed-point sampler (`AffineSampler.fixedPointInterior`).
+    let fixedPoint: Bool
 
     func call(_ out: UnsafeMutableRawPointer, _ kind: ik_output, _ table: UnsafePointer<UInt8>?) {
         withUnsafePointer(to: source) { s in
             ik_warp_row(s, boundary, cval, rowBase, colBase, a01, a11, Int32(start), Int32(end), out, outStep, kind, table)
+        }
+    }
+
+    /// Rounded bytes from the fixed-point sampler (interior) and the exact one (border).
+    func callFixed(_ out: UnsafeMutablePointer<UInt8>) {
+        withUnsafePointer(to: source) { s in
+            ik_warp_row_fast(s, boundary, cval, rowBase, colBase, a01, a11, Int32(start), Int32(end), out, outStep)
         }
     }
 }
@@ -60,6 +69,10 @@ public struct AffineSampler {
     public var wrapPeriodN: Bool
     public var flipHorizontal = false
     public var flipVertical = false
+    /// Interior samples written as rounded bytes come from the fixed-point sampler (warp_fast.c):
+    /// at most one level from scipy's, and faster. For the centered geometry only; the keras
+    /// geometry keeps scipy's exact arithmetic (its parity with the reference is exact).
+    public var fixedPointInterior = false
 
     public init(matrix: SamplingMatrix, fillMode: FillMode, cval: Float, wrapPeriodN: Bool) {
         self.matrix = matrix
@@ -141,7 +154,8 @@ public struct AffineSampler {
                 sink.kernelRun(KernelRun(
                     source: source, boundary: kernelBoundary ?? IK_INSIDE, cval: cval,
                     rowBase: rowBase, colBase: colBase, a01: m.a01, a11: m.a11, start: run.lowerBound,
-                    end: run.upperBound, outIndex: firstOut &+ run.lowerBound &* outStep, outStep: outStep))
+                    end: run.upperBound, outIndex: firstOut &+ run.lowerBound &* outStep, outStep: outStep,
+                    fixedPoint: fixedPointInterior))
             }
             for c in run.upperBound..<width { pixel(c) }
         }

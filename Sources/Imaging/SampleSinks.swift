@@ -43,7 +43,13 @@ struct FloatSink: SampleSink {
 struct QuantizeSink: SampleSink {
     let out: UnsafeMutablePointer<UInt8>
     @inline(__always) mutating func store(_ index: Int, _ value: Float) { out[index] = Quantize.roundHalfEven(value) }
-    mutating func kernelRun(_ run: KernelRun) { run.call(out + run.outIndex, IK_ROUND, nil) }
+    mutating func kernelRun(_ run: KernelRun) {
+        if run.fixedPoint {
+            run.callFixed(out + run.outIndex)
+        } else {
+            run.call(out + run.outIndex, IK_ROUND, nil)
+        }
+    }
 
     @inline(__always) mutating func storePixel(_ index: Int, _ values: SIMD4<Float>, channels: Int) {
         let bytes = Quantize.roundHalfEven(values)

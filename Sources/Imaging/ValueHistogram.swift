@@ -1,3 +1,4 @@
+import CImageKernels
 import Codecs
 
 /// Counts of each 8-bit value over an image's colour channels (alpha excluded), the joint
@@ -63,20 +64,10 @@ public struct LookupTable {
 
     public func apply(to image: inout Image) {
         let channels = image.channels
-        let hasAlpha = channels == 4
         table.withUnsafeBufferPointer { lut in
             image.pixels.withUnsafeMutableBufferPointer { px in
-                if !hasAlpha {
-                    for i in 0..<px.count { px[i] = lut[Int(px[i])] }
-                } else {
-                    var i = 0
-                    while i < px.count {
-                        px[i] = lut[Int(px[i])]
-                        px[i + 1] = lut[Int(px[i + 1])]
-                        px[i + 2] = lut[Int(px[i + 2])]
-                        i += 4
-                    }
-                }
+                guard px.count > 0 else { return }
+                ik_apply_table(px.baseAddress!, px.count, Int32(channels), lut.baseAddress!)
             }
         }
     }

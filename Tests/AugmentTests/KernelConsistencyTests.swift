@@ -4,7 +4,8 @@ import Imaging
 import Testing
 
 /// The SIMD kernels give the same bytes on every CPU: the AVX2 and the portable SSE2 code paths
-/// agree exactly, for every fill mode, channel count and output kind.
+/// agree exactly, for every fill mode, channel count and output kind, in both geometries (the
+/// centered one takes the fixed-point sampler).
 @Suite(.serialized)
 struct KernelConsistencyTests {
     @Test(arguments: FillMode.allCases, [1, 3, 4])
@@ -26,6 +27,8 @@ struct KernelConsistencyTests {
             p.cval = 77
             p.flipHorizontal = theta < 0
             cases.append(p)
+            p.geometry = .centered
+            cases.append(p)
         }
         for p in cases {
             var fast = KerasTransform(), portable = KerasTransform()
@@ -34,6 +37,25 @@ struct KernelConsistencyTests {
             let b = portable.apply(p, to: image)
             AffineSampler.forcePortableKernels(false)
             #expect(a == b, "\(mode) \(channels) channels: \(p)")
+        }
+    }
+
+    /// The table kernel (AVX-512 where the CPU has it) against a plain lookup, alpha untouched,
+    /// on lengths that leave a tail.
+    @Test(arguments: [1, 3, 4])
+    func tablesMapEveryColourByteAndKeepAlpha(channels: Int) {
+        let image = CenteredGeometryTests.randomImage(width: 29, height: 13, channels: channels, seed: 8)
+        let table = LookupTable((0..<256).map { UInt8((($0 * 7) + 13) & 255) })
+        for forcePortable in [false, true] {
+            var mapped = image
+            AffineSampler.forcePortableKernels(forcePortable)
+            table.apply(to: &mapped)
+            AffineSampler.forcePortableKernels(false)
+            for (i, (before, after)) in zip(image.pixels, mapped.pixels).enumerated() {
+                let isAlpha = channels == 4 && i % 4 == 3
+                #expect(after == (isAlpha ? before : table.table[Int(before)]), "byte \(i), portable \(forcePortable)")
+                if after != (isAlpha ? before : table.table[Int(before)]) { return }
+            }
         }
     }
 }

@@ -43,6 +43,18 @@ void ik_warp_row(const ik_source *source, ik_boundary boundary, float cval,
                  double row_base, double col_base, double a01, double a11, int c0, int c1,
                  void *out, ptrdiff_t out_step, ik_output kind, const uint8_t *table);
 
+/*
+ * ik_warp_row for IK_ROUND with the fast sampler of the centered geometry (warp_fast.c): interior
+ * samples in integer fixed point, at most one level from the exact ones, the same bytes on every
+ * CPU; border samples exactly as ik_warp_row. out_step is in bytes (plus or minus channels).
+ */
+void ik_warp_row_fast(const ik_source *source, ik_boundary boundary, float cval, double row_base,
+                      double col_base, double a01, double a11, int c0, int c1, uint8_t *out,
+                      ptrdiff_t out_step);
+
+/* table[v] for every byte of pixels[0..count) but alpha (every 4th byte when channels is 4). */
+void ik_apply_table(uint8_t *pixels, size_t count, int channels, const uint8_t *table);
+
 /* Tests: nonzero makes every kernel take its portable SSE2 path, to check both give the same bytes. */
 void ik_force_portable(int on);
 
