@@ -51,7 +51,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "augmentd", dependencies: ["AugmentdCLI"]),
+        .executableTarget(name: "augmentd", dependencies: ["AugmentdCLI", "LinuxSystem"]),
         // Benchmarks beside peers.py (../shared/bench); never run by the tests.
         .executableTarget(
             name: "augmentd-bench",
