@@ -9,13 +9,14 @@ extension DaemonTests {
 
     /// A config whose [retrain] runs `command`; the trainer's model goes to `model.json`.
     static func retrainConfig(_ dir: TemporaryDirectory, command: [String], minNew: Int, minInterval: String = "1h",
-                              timeout: String = "1m", metrics: Bool = false) throws -> URL {
+                              timeout: String = "1m", quietPeriod: String = "300ms", valFraction: Double = 0,
+                              metrics: Bool = false) throws -> URL {
         let argv = command.map { "\"\($0)\"" }.joined(separator: ", ")
-        return try config(dir, metrics: metrics, extra: """
+        return try config(dir, valFraction: valFraction, metrics: metrics, extra: """
             [retrain]
             command = [\(argv)]
             min_new_originals = \(minNew)
-            quiet_period = "300ms"
+            quiet_period = "\(quietPeriod)"
             min_interval = "\(minInterval)"
             timeout = "\(timeout)"
             stop_grace = "1s"
