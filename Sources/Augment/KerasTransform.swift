@@ -150,62 +150,27 @@ enum PointTables {
         }
     }
 
-    /// Copies a row of pixels in reverse pixel order, a word at a time.
+    /// Copies a row of pixels in reverse pixel order (a byte permute per 64 bytes with AVX-512 VBMI).
     static func reverseRow(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, width: Int, channels: Int) {
-        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
-        switch channels {
-        case 1:
-            var c = 0
-            while c &+ 8 <= width {
-                let word = source.loadUnaligned(fromByteOffset: c, as: UInt64.self)
-                target.storeBytes(of: word.byteSwapped, toByteOffset: width &- c &- 8, as: UInt64.self)
-                c &+= 8
-            }
-            while c < width {
-                to[width &- 1 &- c] = from[c]
-                c &+= 1
-            }
-        case 3:
-            // The source's last pixel and the row's last destination are copied bytewise; in
-            // between, destinations rise as c falls, so each 4-byte store's spare byte lands on
-            // the pixel written next, and no load or store leaves the row.
-            guard width > 0 else { return }
-            let end = (width &- 1) &* 3
-            to[0] = from[end]
-            to[1] = from[end &+ 1]
-            to[2] = from[end &+ 2]
-            var c = width &- 2
-            while c > 0 {
-                let word = source.loadUnaligned(fromByteOffset: c &* 3, as: UInt32.self)
-                target.storeBytes(of: word, toByteOffset: (width &- 1 &- c) &* 3, as: UInt32.self)
-                c &-= 1
-            }
-            if width > 1 {
-                to[end] = from[0]
-                to[end &+ 1] = from[1]
-                to[end &+ 2] = from[2]
-            }
-        default:
-            for c in 0..<width {
-                target.storeBytes(of: source.loadUnaligned(fromByteOffset: c &* 4, as: UInt32.self),
-                                  toByteOffset: (width &- 1 &- c) &* 4, as: UInt32.self)
-            }
-        }
+        PointKernels.reversePixels(from, to, width: width, channels: channels)
     }
 }
 
 /// A 256-entry value map, applied with the fastest loop its shape allows: a copy for the
-/// identity, an add-and-clamp (which vectorises) when it is one, a table lookup otherwise.
+/// identity; the table kernel where it has AVX-512 VBMI (two permutes per 64 bytes); elsewhere an
+/// add-and-clamp (which vectorises) when the map is one, a table lookup otherwise.
 struct ValueMap {
     enum Shape {
         case identity
         case shiftClamp(offset: Int16, low: Int16, high: Int16)
-        case table([UInt8])
+        case table
     }
 
     let shape: Shape
+    let table: [UInt8]
 
     init(_ table: [UInt8]) {
+        self.table = table
         if table.indices.allSatisfy({ table[$0] == UInt8($0) }) {
             shape = .identity
             return
@@ -213,10 +178,10 @@ struct ValueMap {
         // v -> clamp(v + k, lo, hi) for every v?
         let k = Int(table[128]) - 128
         let lo = Int(table[0]), hi = Int(table[255])
-        if table.indices.allSatisfy({ Int(table[$0]) == min(max($0 + k, lo), hi) }) {
+        if !PointKernels.hasFastTables, table.indices.allSatisfy({ Int(table[$0]) == min(max($0 + k, lo), hi) }) {
             shape = .shiftClamp(offset: Int16(k), low: Int16(lo), high: Int16(hi))
         } else {
-            shape = .table(table)
+            shape = .table
         }
     }
 
@@ -227,10 +192,8 @@ struct ValueMap {
             if UnsafeRawPointer(from) != UnsafeRawPointer(to) { to.update(from: from, count: count) }
         case .shiftClamp(let k, let lo, let hi):
             for i in 0..<count { to[i] = UInt8(truncatingIfNeeded: min(max(Int16(from[i]) &+ k, lo), hi)) }
-        case .table(let table):
-            table.withUnsafeBufferPointer { t in
-                for i in 0..<count { to[i] = t[Int(from[i])] }
-            }
+        case .table:
+            table.withUnsafeBufferPointer { t in PointKernels.map(from, to, count: count, table: t.baseAddress!) }
         }
     }
 }

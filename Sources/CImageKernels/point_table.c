@@ -1,7 +1,9 @@
 /*
- * A 256-entry table applied to the bytes of an image (alpha, the 4th of 4 channels, passes
- * through). With AVX-512 VBMI, 64 bytes take two 128-entry permutes and a blend; elsewhere one
- * load and store per byte. A table is a table: every path gives the same bytes.
+ * Byte maps and pixel reversal, the point operations that move every byte once: a 256-entry
+ * table applied to the bytes of an image (alpha, the 4th of 4 channels, passes through), and a
+ * row copied in reverse pixel order. With AVX-512 VBMI, 64 bytes take two 128-entry permutes and
+ * a blend, and a reversal one byte permute; elsewhere one load and store per byte or pixel. A
+ * table is a table and a reversal a reversal: every path gives the same bytes.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -9,34 +11,82 @@
 
 int ik_portable_forced(void);
 
-static void table_portable(uint8_t *px, size_t start, size_t count, int channels, const uint8_t *table) {
+static int has_vbmi(void) {
+    return !ik_portable_forced() && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw");
+}
+
+int ik_fast_byte_maps(void) { return has_vbmi(); }
+
+static void table_portable(const uint8_t *from, uint8_t *to, size_t start, size_t count, int channels,
+                           const uint8_t *table) {
     for (size_t i = start; i < count; i++) {
-        if (channels == 4 && (i & 3) == 3) continue;
-        px[i] = table[px[i]];
+        to[i] = (channels == 4 && (i & 3) == 3) ? from[i] : table[from[i]];
     }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vbmi")))
-static size_t table_avx512(uint8_t *px, size_t count, int channels, const uint8_t *table) {
+static size_t table_avx512(const uint8_t *from, uint8_t *to, size_t count, int channels, const uint8_t *table) {
     const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
     const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
     /* bytes 3, 7, 11, ... of each 64 (4-byte pixels start at multiples of 64) keep their value */
     const __mmask64 keep = channels == 4 ? (__mmask64)0x8888888888888888ULL : 0;
     size_t i = 0;
     for (; i + 64 <= count; i += 64) {
-        __m512i v = _mm512_loadu_si512(px + i);
+        __m512i v = _mm512_loadu_si512(from + i);
         __m512i low = _mm512_permutex2var_epi8(t0, v, t1);  /* index bits 0-6: entries 0-127 */
         __m512i high = _mm512_permutex2var_epi8(t2, v, t3); /* entries 128-255 */
         __m512i mapped = _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), low, high);
-        _mm512_storeu_si512(px + i, _mm512_mask_blend_epi8(keep, mapped, v));
+        _mm512_storeu_si512(to + i, _mm512_mask_blend_epi8(keep, mapped, v));
     }
     return i;
 }
 
+void ik_map_bytes(const uint8_t *from, uint8_t *to, size_t count, int channels, const uint8_t *table) {
+    size_t done = has_vbmi() ? table_avx512(from, to, count, channels, table) : 0;
+    table_portable(from, to, done, count, channels, table);
+}
+
 void ik_apply_table(uint8_t *pixels, size_t count, int channels, const uint8_t *table) {
-    size_t done = 0;
-    if (!ik_portable_forced() && __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw")) {
-        done = table_avx512(pixels, count, channels, table);
+    ik_map_bytes(pixels, pixels, count, channels, table);
+}
+
+/* ---- a row in reverse pixel order ---- */
+
+static void reverse_portable(const uint8_t *from, uint8_t *to, int first, int width, int channels) {
+    /* pixels first..width-1 of the source go to width-1-first..0 of the target */
+    switch (channels) { /* constant sizes: the copies become plain moves */
+    case 1:
+        for (int c = first; c < width; c++) to[width - 1 - c] = from[c];
+        break;
+    case 3:
+        for (int c = first; c < width; c++) memcpy(to + (size_t)(width - 1 - c) * 3, from + (size_t)c * 3, 3);
+        break;
+    default:
+        for (int c = first; c < width; c++) memcpy(to + (size_t)(width - 1 - c) * 4, from + (size_t)c * 4, 4);
+        break;
     }
-    table_portable(pixels, done, count, channels, table);
+}
+
+/* Blocks of 64/channels whole pixels (64, 21 or 16) from the row's start; returns the pixels done. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static int reverse_avx512(const uint8_t *from, uint8_t *to, int width, int channels) {
+    const int per_block = 64 / channels, bytes = per_block * channels;
+    uint8_t order[64];
+    for (int i = 0; i < 64; i++) {
+        int pixel = i / channels, channel = i % channels;
+        order[i] = (uint8_t)(i < bytes ? (per_block - 1 - pixel) * channels + channel : i);
+    }
+    const __m512i reverse = _mm512_loadu_si512(order);
+    const __mmask64 mask = bytes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << bytes) - 1);
+    int c = 0;
+    for (; c + per_block <= width; c += per_block) {
+        __m512i v = _mm512_maskz_loadu_epi8(mask, from + (size_t)c * channels);
+        _mm512_mask_storeu_epi8(to + (size_t)(width - c - per_block) * channels, mask, _mm512_permutexvar_epi8(reverse, v));
+    }
+    return c;
+}
+
+void ik_reverse_pixels(const uint8_t *from, uint8_t *to, int width, int channels) {
+    int done = has_vbmi() ? reverse_avx512(from, to, width, channels) : 0;
+    reverse_portable(from, to, done, width, channels);
 }

@@ -23,6 +23,14 @@ func opCells(size: String, images: [Image]) -> [BenchCell] {
             p.fillMode = mode
         }
     }
+    // The daemon's default geometry: interior samples from the fixed-point sampler.
+    for mode in [FillMode.constant, .nearest, .reflect, .wrap] {
+        keras("rotate30", "\(mode.rawValue) (centered)") { p, _ in
+            p.theta = 30
+            p.fillMode = mode
+            p.geometry = .centered
+        }
+    }
     keras("shift", "nearest") { p, image in
         p.tx = 0.2 * Double(image.width)
         p.ty = 0.2 * Double(image.height)

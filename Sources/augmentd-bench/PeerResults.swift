@@ -23,6 +23,8 @@ struct PeerResults {
         if op == "pipeline" {
             return rows.first { $0.size == size && $0.op == op && $0.variant == "albumentations + OpenCV" }
         }
+        // "reflect (centered)" is augmentd's own geometry for peers.py's "reflect" cell.
+        let variant = variant.replacingOccurrences(of: " (centered)", with: "")
         return rows.filter { $0.size == size && $0.op == op && $0.variant == variant }.max { $0.images_per_s < $1.images_per_s }
     }
 }

@@ -58,4 +58,45 @@ struct KernelConsistencyTests {
             }
         }
     }
+
+    /// Flips, brightness and channel shift without resampling (byte maps and row reversal, AVX-512
+    /// where the CPU has it) give the portable path's bytes, on widths that leave partial blocks.
+    @Test(arguments: [1, 3, 4])
+    func pointOperationsAgreeAcrossPaths(channels: Int) {
+        for width in [1, 20, 21, 64, 70, 131] {
+            let image = CenteredGeometryTests.randomImage(width: width, height: 5, channels: channels, seed: UInt64(width))
+            for (flip, brightness, shift) in [(true, nil as Double?, nil as Double?), (false, 1.2, nil), (true, 0.7, 20.0), (false, nil, -15.0)] {
+                var p = KerasParameters()
+                p.flipHorizontal = flip
+                p.flipVertical = !flip
+                p.brightness = brightness
+                p.channelShiftIntensity = shift
+                var fast = KerasTransform(), portable = KerasTransform()
+                let a = fast.apply(p, to: image)
+                AffineSampler.forcePortableKernels(true)
+                let b = portable.apply(p, to: image)
+                AffineSampler.forcePortableKernels(false)
+                #expect(a == b, "width \(width), \(channels) channels: \(p)")
+            }
+        }
+    }
+
+    /// A horizontal flip moves whole pixels: pixel c lands at width-1-c, channels in order.
+    @Test(arguments: [1, 3, 4])
+    func horizontalFlipsReversePixels(channels: Int) {
+        let image = CenteredGeometryTests.randomImage(width: 67, height: 3, channels: channels, seed: 4)
+        var p = KerasParameters()
+        p.flipHorizontal = true
+        var transform = KerasTransform()
+        let flipped = transform.apply(p, to: image)
+        for r in 0..<3 {
+            for c in 0..<67 {
+                for k in 0..<channels {
+                    let from = (r * 67 + c) * channels + k, to = (r * 67 + 66 - c) * channels + k
+                    #expect(flipped.pixels[to] == image.pixels[from])
+                    if flipped.pixels[to] != image.pixels[from] { return }
+                }
+            }
+        }
+    }
 }

@@ -55,6 +55,15 @@ void ik_warp_row_fast(const ik_source *source, ik_boundary boundary, float cval,
 /* table[v] for every byte of pixels[0..count) but alpha (every 4th byte when channels is 4). */
 void ik_apply_table(uint8_t *pixels, size_t count, int channels, const uint8_t *table);
 
+/* The same from `from` into `to` (which may be `from`); alpha bytes are copied. */
+void ik_map_bytes(const uint8_t *from, uint8_t *to, size_t count, int channels, const uint8_t *table);
+
+/* Nonzero when the byte maps above run with AVX-512 VBMI (a table then beats any other loop). */
+int ik_fast_byte_maps(void);
+
+/* Pixel c of `from` (width pixels of `channels` bytes) to pixel width-1-c of `to`; no overlap. */
+void ik_reverse_pixels(const uint8_t *from, uint8_t *to, int width, int channels);
+
 /* Tests: nonzero makes every kernel take its portable SSE2 path, to check both give the same bytes. */
 void ik_force_portable(int on);
 

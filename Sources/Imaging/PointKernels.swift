@@ -1,0 +1,20 @@
+import CImageKernels
+
+/// The C point kernels (point_table.c) for callers above Imaging: byte maps and row reversal.
+public enum PointKernels {
+    /// True where byte maps run as AVX-512 VBMI permutes: a table is then the fastest way to
+    /// apply any map, arithmetic ones included.
+    public static var hasFastTables: Bool { ik_fast_byte_maps() != 0 }
+
+    /// `to[i] = table[from[i]]` for `count` bytes; `from` may equal `to`.
+    public static func map(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, count: Int,
+                           table: UnsafePointer<UInt8>) {
+        ik_map_bytes(from, to, count, 1, table)
+    }
+
+    /// Pixel c of `from` to pixel width-1-c of `to` (separate buffers).
+    public static func reversePixels(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, width: Int,
+                                     channels: Int) {
+        ik_reverse_pixels(from, to, Int32(width), Int32(channels))
+    }
+}
