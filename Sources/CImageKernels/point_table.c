@@ -71,11 +71,21 @@ static void reverse_portable(const uint8_t *from, uint8_t *to, int first, int wi
 __attribute__((target("avx512f,avx512bw,avx512vbmi")))
 static int reverse_avx512(const uint8_t *from, uint8_t *to, int width, int channels) {
     const int per_block = 64 / channels, bytes = per_block * channels;
-    uint8_t order[64];
-    for (int i = 0; i < 64; i++) {
-        int pixel = i / channels, channel = i % channels;
-        order[i] = (uint8_t)(i < bytes ? (per_block - 1 - pixel) * channels + channel : i);
-    }
+    /* byte i of a block's output takes byte order[i] of its input: pixels reversed, channels kept */
+    static const uint8_t orders[3][64] = {
+#define R1(i) (63 - (i))
+#define R3(i) ((i) < 63 ? (20 - (i) / 3) * 3 + (i) % 3 : (i))
+#define R4(i) ((15 - (i) / 4) * 4 + (i) % 4)
+#define ROW(R) R(0), R(1), R(2), R(3), R(4), R(5), R(6), R(7), R(8), R(9), R(10), R(11), R(12), R(13), R(14), R(15), \
+    R(16), R(17), R(18), R(19), R(20), R(21), R(22), R(23), R(24), R(25), R(26), R(27), R(28), R(29), R(30), R(31), \
+    R(32), R(33), R(34), R(35), R(36), R(37), R(38), R(39), R(40), R(41), R(42), R(43), R(44), R(45), R(46), R(47), \
+    R(48), R(49), R(50), R(51), R(52), R(53), R(54), R(55), R(56), R(57), R(58), R(59), R(60), R(61), R(62), R(63)
+        {ROW(R1)}, {ROW(R3)}, {ROW(R4)}};
+#undef ROW
+#undef R1
+#undef R3
+#undef R4
+    const uint8_t *order = orders[channels == 1 ? 0 : (channels == 3 ? 1 : 2)];
     const __m512i reverse = _mm512_loadu_si512(order);
     const __mmask64 mask = bytes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << bytes) - 1);
     int c = 0;
@@ -87,6 +97,6 @@ static int reverse_avx512(const uint8_t *from, uint8_t *to, int width, int chann
 }
 
 void ik_reverse_pixels(const uint8_t *from, uint8_t *to, int width, int channels) {
-    int done = has_vbmi() ? reverse_avx512(from, to, width, channels) : 0;
+    int done = has_vbmi() && (channels == 1 || channels == 3 || channels == 4) ? reverse_avx512(from, to, width, channels) : 0;
     reverse_portable(from, to, done, width, channels);
 }

@@ -90,6 +90,7 @@ typedef struct {
     double row_base, col_base, a01, a11;
     int dy, dx;           /* fixed-point steps per pixel */
     int c0;
+    uint8_t fill;         /* cval as a byte, as the exact kernel rounds it */
     uint8_t *out;
     ptrdiff_t out_step;
 } row_job;
@@ -136,7 +137,8 @@ static void block_rgb_avx2(const row_job *j, int a, __m256i lane_dy, __m256i lan
     __m256i x = _mm256_add_epi32(_mm256_set1_epi32(fixed_coordinate(j->col_base + (double)a * j->a11)), lane_dx);
     const __m256i ymax = _mm256_set1_epi32((s->height - 1) << COORD_BITS);
     const __m256i xmax = _mm256_set1_epi32((s->width - 1) << COORD_BITS);
-    int exact = 0;
+    int exact = 0, far_lanes = 0;
+    __m256i far = _mm256_setzero_si256();
     if (j->boundary == IK_NEAREST) {
         y = _mm256_min_epi32(_mm256_max_epi32(y, _mm256_setzero_si256()), ymax);
         x = _mm256_min_epi32(_mm256_max_epi32(x, _mm256_setzero_si256()), xmax);
@@ -146,6 +148,20 @@ static void block_rgb_avx2(const row_job *j, int a, __m256i lane_dy, __m256i lan
             _mm256_or_si256(_mm256_cmpgt_epi32(low, y), _mm256_cmpgt_epi32(y, _mm256_sub_epi32(ymax, low))),
             _mm256_or_si256(_mm256_cmpgt_epi32(low, x), _mm256_cmpgt_epi32(x, _mm256_sub_epi32(xmax, low))));
         exact = _mm256_movemask_ps(_mm256_castsi256_ps(out));
+        if (exact && j->boundary == IK_CONSTANT) {
+            /* Clearly outside (not within MARGIN of the border): the exact kernel would give cval. */
+            const __m256i far_low = _mm256_set1_epi32(-MARGIN), far_y = _mm256_set1_epi32(((s->height - 1) << COORD_BITS) + MARGIN),
+                          far_x = _mm256_set1_epi32(((s->width - 1) << COORD_BITS) + MARGIN);
+            far = _mm256_or_si256(_mm256_or_si256(_mm256_cmpgt_epi32(far_low, y), _mm256_cmpgt_epi32(y, far_y)),
+                                  _mm256_or_si256(_mm256_cmpgt_epi32(far_low, x), _mm256_cmpgt_epi32(x, far_x)));
+            far_lanes = _mm256_movemask_ps(_mm256_castsi256_ps(far));
+            exact &= ~far_lanes;
+            if (far_lanes == 0xFF) {
+                uint8_t *dst = pixel_out(j, first);
+                memset(dst, j->fill, 3 * BLOCK);
+                return;
+            }
+        }
         if (exact == 0xFF) {
             for (int k = 0; k < BLOCK; k++) exact_pixel(j, a + k);
             return;
@@ -189,6 +205,8 @@ static void block_rgb_avx2(const row_job *j, int a, __m256i lane_dy, __m256i lan
     int offs[8];
     _mm256_storeu_si256((__m256i *)offs, off);
     static const unsigned char word_ix[3][4] = {{0, 1, 1, 2}, {2, 3, 4, 5}, {5, 6, 6, 7}};
+    const uintptr_t later = (uintptr_t)s->pixels + (uintptr_t)s->prefetch_ahead; /* never dereferenced */
+    for (int k = 0; k < BLOCK; k += 2) _mm_prefetch((const char *)(later + (uintptr_t)(intptr_t)offs[k]), _MM_HINT_T0);
     for (int r = 0; r < 3; r++) {
         /* 8-byte loads: on these AMD cores faster than vpgatherdq (measured) */
         const uint8_t *p = s->pixels;
@@ -205,6 +223,10 @@ static void block_rgb_avx2(const row_job *j, int a, __m256i lane_dy, __m256i lan
         __m256i h1 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(bottom, controls[r]), h), round_h), 7);
         __m256i pair = _mm256_or_si256(h0, _mm256_slli_epi32(h1, 16));
         v[r] = _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(pair, _mm256_permutevar8x32_epi32(vw, items[r])), round_v), 21);
+    }
+    if (far_lanes) {
+        const __m256i fill = _mm256_set1_epi32(j->fill);
+        for (int r = 0; r < 3; r++) v[r] = _mm256_blendv_epi8(v[r], fill, _mm256_permutevar8x32_epi32(far, items[r]));
     }
     /* 24 bytes in item order: pack, then put the dwords of the two halves back in sequence */
     __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[2]));
@@ -237,7 +259,9 @@ void ik_warp_row_fast(const ik_source *source, ik_boundary boundary, float cval,
         ik_warp_row(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, IK_ROUND, NULL);
         return;
     }
-    row_job j = {source, boundary, cval, row_base, col_base, a01, a11, dy, dx, c0, out, out_step};
+    float clamped = cval < 0.0f ? 0.0f : (cval > 255.0f ? 255.0f : cval);
+    uint8_t fill = (uint8_t)_mm_cvtss_si32(_mm_set_ss(clamped)); /* half to even, as the exact kernel */
+    row_job j = {source, boundary, cval, row_base, col_base, a01, a11, dy, dx, c0, fill, out, out_step};
     int c = c0;
     if (source->channels == 3 && !ik_portable_forced() && __builtin_cpu_supports("avx2")) {
         int first_block = (c0 + BLOCK - 1) & ~(BLOCK - 1);

@@ -390,6 +390,8 @@ static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cva
         uint32_t t00[8], t01[8], t10[8], t11[8];
         _mm256_storeu_si256((__m256i *)offsets, off);
         const int next_tap_bits = 8 * channels;
+        const uintptr_t later = (uintptr_t)s->pixels + (uintptr_t)s->prefetch_ahead; /* see ik_source */
+        for (int k = 0; k < 8; k += 2) _mm_prefetch((const char *)(later + (uintptr_t)(intptr_t)offsets[k]), _MM_HINT_T0);
         for (int k = 0; k < 8; k++) {
             uint64_t upper, lower;
             memcpy(&upper, s->pixels + offsets[k], 8);
