@@ -17,11 +17,13 @@ let package = Package(
         // System libraries, reached only through CImageCodecs and Hashing.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // Every libpng/libjpeg call; setjmp/longjmp never leave this C target.
-        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // Every libpng/libjpeg/libwebp/libtiff call; setjmp/longjmp never leave this C target.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CWebP", "CTIFF"]),
         .target(name: "Codecs", dependencies: ["CImageCodecs"]),
         // Pixel primitives: scipy boundary arithmetic, the affine sampler, histograms, tables.
         .target(name: "Imaging", dependencies: ["Codecs", "CImageKernels"]),

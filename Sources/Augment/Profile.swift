@@ -60,14 +60,19 @@ public struct Profile: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// The encoding of variants of an original in `original` format.
-    public func encodeOptions(forOriginal original: ImageFormat) -> EncodeOptions {
+    /// The encoding of variants of an original in `original` format (`lossless`: a lossless
+    /// WebP original gives lossless WebP variants under `format = "same"`).
+    public func encodeOptions(forOriginal original: ImageFormat, lossless: Bool = false) -> EncodeOptions {
         let format: ImageFormat = switch self.format {
         case .png: .png
         case .jpeg: .jpeg
         case .same: original
         }
-        return format == .png ? .png(level: pngCompression) : .jpeg(quality: jpegQuality)
+        return switch format {
+        case .png, .tiff: .png(level: pngCompression) // TIFF is read, never written
+        case .jpeg: .jpeg(quality: jpegQuality)
+        case .webp: .webp(quality: jpegQuality, lossless: lossless)
+        }
     }
 }
 

@@ -121,7 +121,7 @@ final class ProgressReporter: Sendable {
         let snapshot = counts.withLock { c -> Counts in
             c.done += 1
             switch outcome {
-            case .written(_, let variants, let split):
+            case .written(_, let variants, let split, _):
                 c.written += 1
                 c.variants += variants
                 if split == .val { c.val += 1 }
@@ -144,8 +144,11 @@ final class ProgressReporter: Sendable {
         case .alreadyInDataset(let original):
             clearLine()
             LogSink.standardError("\(input.path): already in the dataset as \(original), nothing written")
-        case .written:
-            break
+        case .written(let original, _, _, let pages):
+            if pages > 1 {
+                clearLine()
+                LogSink.standardError("\(input.path): a TIFF of \(pages) pages: variants of the first; \(original) keeps them all")
+            }
         }
         if interactive { draw(snapshot) }
     }

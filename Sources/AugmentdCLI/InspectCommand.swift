@@ -78,6 +78,7 @@ extension ImageInfo {
         var text = "\(format.displayName) \(width)x\(height), \(channels) channel\(channels == 1 ? "" : "s")"
         text += " (\(details.joined(separator: ", "))), orientation \(orientation.summary)"
         if orientation != .up { text += ", stored as \(storedWidth)x\(storedHeight)" }
+        if pages > 1 { text += ", \(pages) pages (the first is augmented)" }
         return text
     }
 }

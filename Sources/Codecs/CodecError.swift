@@ -3,7 +3,7 @@
 public enum CodecError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file holds no bytes at all.
     case empty
-    /// Not PNG or JPEG; the payload names what it is ("GIF", "WebP", … or "unknown").
+    /// Not a format augmentd decodes; the payload names what it is ("GIF", "WebP", … or "unknown").
     case unsupportedFormat(String)
     /// The data ends before the image does. A file still being written looks like this too.
     case truncated(ImageFormat, String)

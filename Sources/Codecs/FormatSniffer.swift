@@ -10,6 +10,9 @@ public enum SniffedFormat: Equatable, Sendable {
 public enum FormatSniffer {
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     static let jpegSignature: [UInt8] = [0xFF, 0xD8, 0xFF]
+    /// Little- and big-endian TIFF, and BigTIFF.
+    static let tiffSignatures: [[UInt8]] = [[0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A],
+                                            [0x49, 0x49, 0x2B, 0x00], [0x4D, 0x4D, 0x00, 0x2B]]
 
     /// Identifies the format from magic bytes.
     public static func sniff<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> SniffedFormat {
@@ -17,6 +20,10 @@ public enum FormatSniffer {
         if head.isEmpty { return .empty }
         if head.starts(with: pngSignature) { return .supported(.png) }
         if head.starts(with: jpegSignature) { return .supported(.jpeg) }
+        if isWebP(head) { return .supported(.webp) }
+        if tiffSignatures.contains(where: { head.starts(with: $0) }) { return .supported(.tiff) }
+        // "RIFF" and a size, cut off before the "WEBP" form type.
+        if head.count < 12, head.count >= 4, head.starts(with: Array("RIFF".utf8)) { return .truncatedSignature(.webp) }
         if head.count < pngSignature.count, head.count >= 2, pngSignature.starts(with: head) {
             return .truncatedSignature(.png)
         }
@@ -24,6 +31,10 @@ public enum FormatSniffer {
             return .truncatedSignature(.jpeg)
         }
         return .unsupported(otherFormatName(head))
+    }
+
+    static func isWebP(_ head: [UInt8]) -> Bool {
+        head.count >= 12 && head.starts(with: Array("RIFF".utf8)) && Array(head[8..<12]) == Array("WEBP".utf8)
     }
 
     /// Names the common formats people drop by mistake, so the error says what the file is.
@@ -34,8 +45,6 @@ public enum FormatSniffer {
             return Array(head[offset..<offset + expected.count]) == expected
         }
         if ascii("GIF87a") || ascii("GIF89a") { return "GIF" }
-        if ascii("RIFF") && ascii("WEBP", at: 8) { return "WebP" }
-        if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
         if ascii("BM") && head.count >= 14 { return "BMP" }
         if ascii("ftyp", at: 4) {
             if ascii("avif", at: 8) || ascii("avis", at: 8) { return "AVIF" }

@@ -13,7 +13,7 @@ public struct DecodeLimits: Sendable, Equatable {
     }
 }
 
-/// Reads PNG and JPEG files from memory: probe from the header, then decode upright pixels.
+/// Reads PNG, JPEG, WebP and TIFF files from memory: probe from the header, then decode upright pixels.
 public struct ImageDecoder: Sendable {
     public var limits: DecodeLimits
 
@@ -31,6 +31,8 @@ public struct ImageDecoder: Sendable {
                 switch format {
                 case .png: ic_png_probe(data.baseAddress, data.count, &info, text)
                 case .jpeg: ic_jpeg_probe(data.baseAddress, data.count, &info, text)
+                case .webp: ic_webp_probe(data.baseAddress, data.count, &info, text)
+                case .tiff: ic_tiff_probe(data.baseAddress, data.count, &info, text)
                 }
             }
         }
@@ -60,6 +62,10 @@ public struct ImageDecoder: Sendable {
                     case .jpeg:
                         ic_jpeg_decode(data.baseAddress, data.count, buffer.baseAddress, count,
                                        UInt32(clamping: limits.maxJPEGScans), &decoded, text)
+                    case .webp:
+                        ic_webp_decode(data.baseAddress, data.count, buffer.baseAddress, count, &decoded, text)
+                    case .tiff:
+                        ic_tiff_decode(data.baseAddress, data.count, buffer.baseAddress, count, &decoded, text)
                     }
                 }
             }

@@ -6,6 +6,8 @@ public enum EncodeOptions: Sendable, Equatable {
     case png(level: Int = EncodeOptions.defaultPNGLevel)
     /// Quality 1…100, 4:2:0 chroma, accurate DCT; baseline unless `progressive`.
     case jpeg(quality: Int = 92, progressive: Bool = false)
+    /// Quality 0…100 (libwebp's lossy encoder), or lossless; grey is written as RGB.
+    case webp(quality: Int = 92, lossless: Bool = false)
 
     /// Level 1 with the Sub filter: several times faster than zlib's default 6 for a few % more bytes.
     public static let defaultPNGLevel = 1
@@ -14,6 +16,7 @@ public enum EncodeOptions: Sendable, Equatable {
         switch self {
         case .png: .png
         case .jpeg: .jpeg
+        case .webp: .webp
         }
     }
 }
@@ -35,6 +38,9 @@ public enum ImageEncoder {
                 case .jpeg(let quality, let progressive):
                     ic_jpeg_encode(pixels.baseAddress, width, height, channels, Int32(clamping: quality),
                                    progressive ? 1 : 0, &buffer, text)
+                case .webp(let quality, let lossless):
+                    ic_webp_encode(pixels.baseAddress, width, height, channels, Int32(clamping: quality),
+                                   lossless ? 1 : 0, &buffer, text)
                 }
             }
         }

@@ -14,6 +14,10 @@ public struct ImageInfo: Equatable, Sendable {
     public let colorModel: String
     /// PNG Adam7 interlacing or progressive JPEG.
     public let interlaced: Bool
+    /// The pixels are stored exactly (PNG, lossless WebP): variants in the same format stay lossless.
+    public let isLossless: Bool
+    /// Pages (TIFF directories) in the file; only the first is decoded.
+    public let pages: Int
 
     /// Size once the orientation is applied: what decoding returns.
     public var width: Int { orientation.swapsAxes ? storedHeight : storedWidth }
@@ -28,9 +32,42 @@ public struct ImageInfo: Equatable, Sendable {
         orientation = Orientation(rawValue: Int(info.orientation)) ?? .up
         bitDepth = Int(info.bit_depth)
         interlaced = info.interlaced != 0
-        colorModel = format == .png
-            ? Self.pngColorModel(Int(info.color_type))
-            : Self.jpegColorModel(Int(info.color_type))
+        colorModel = switch format {
+        case .png: Self.pngColorModel(Int(info.color_type))
+        case .jpeg: Self.jpegColorModel(Int(info.color_type))
+        case .webp: Self.webpColorModel(Int(info.color_type), alpha: info.channels == 4)
+        case .tiff: Self.tiffColorModel(Int(info.color_type), samples: Int(info.source_channels))
+        }
+        isLossless = switch format {
+        case .png: true
+        case .jpeg: false
+        case .webp: info.color_type == 2
+        case .tiff: true
+        }
+        pages = format == .tiff ? max(Int(info.pages), 1) : 1
+    }
+
+    static func tiffColorModel(_ photometric: Int, samples: Int) -> String {
+        // TIFF 6.0 PhotometricInterpretation.
+        switch photometric {
+        case 0, 1: samples == 2 ? "grey+alpha" : "grey"
+        case 2: samples == 4 ? "RGBA" : "RGB"
+        case 3: "palette"
+        case 4: "transparency mask"
+        case 5: "CMYK"
+        case 6: "YCbCr"
+        case 8, 9, 10: "CIE Lab"
+        default: "photometric \(photometric)"
+        }
+    }
+
+    static func webpColorModel(_ kind: Int, alpha: Bool) -> String {
+        let colour = alpha ? "RGBA" : "RGB"
+        switch kind {
+        case 1: return "\(colour), lossy"
+        case 2: return "\(colour), lossless"
+        default: return "\(colour), lossy and lossless"
+        }
     }
 
     static func pngColorModel(_ colorType: Int) -> String {

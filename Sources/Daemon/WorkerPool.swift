@@ -72,8 +72,9 @@ final class WorkerPool: Sendable {
         counters.countProcessed(outcome, seconds: seconds, path: path)   // counts only files that reached an end
         if !outcome.leavesFileWaiting { unblock(path) }
         switch outcome {
-        case .added(let hash, let label, let split, let variants, _):
-            log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(Int(seconds * 1000))")
+        case .added(let hash, let label, let split, let variants, _, let note):
+            log("added \(path) hash=\(hash.prefix(8)) label=\(label) split=\(split.rawValue) variants=\(variants) ms=\(Int(seconds * 1000))"
+                + (note.map { " (\($0))" } ?? ""))
         case .duplicate(let hash, let original):
             log("duplicate \(path) hash=\(hash.prefix(8)) of \(original)")
         case .labelConflict(let hash, let existing):

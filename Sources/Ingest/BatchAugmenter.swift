@@ -17,7 +17,8 @@ public struct BatchInput: Sendable {
 
 /// What happened to one file.
 public enum BatchOutcome: Sendable {
-    case written(original: String, variants: Int, split: Split)
+    /// `pages`: a TIFF's page count (only the first is augmented).
+    case written(original: String, variants: Int, split: Split, pages: Int = 1)
     case duplicate(of: String)
     /// The original is already in the dataset (written by the daemon or an earlier run): nothing
     /// is written, so a dataset a daemon owns never has its files replaced.
@@ -87,7 +88,7 @@ public struct BatchAugmenter: Sendable {
             if FileMoves.exists(originalPath) { return .alreadyInDataset(original: originalPath) }
             var count = 0
             if split == .train && profile.variants > 0 {
-                let variants = try factory.variants(of: image, format: info.format, hash: hash, profile: profile,
+                let variants = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash, profile: profile,
                                                     profileHash: profileHash, indices: 1...profile.variants)
                 for variant in variants {
                     let variantName = DatasetLayout.variantName(sourceName: name, hash: hash, variant: variant.index,
@@ -111,7 +112,7 @@ public struct BatchAugmenter: Sendable {
                 if !error.isAlreadyExists { throw error }
                 return .alreadyInDataset(original: originalPath)
             }
-            return .written(original: originalPath, variants: count, split: split)
+            return .written(original: originalPath, variants: count, split: split, pages: info.pages)
         } catch let error as CodecError {
             return .failed(error.description)
         } catch let error as SystemError {

@@ -9,7 +9,8 @@ import Synchronization
 
 /// What happened to one inbox file.
 public enum IntakeOutcome: Sendable, Equatable {
-    case added(hash: String, label: String, split: Split, variants: Int, original: String)
+    /// `note`: what the log line should add (a TIFF of several pages: only the first was augmented).
+    case added(hash: String, label: String, split: Split, variants: Int, original: String, note: String? = nil)
     case duplicate(hash: String, of: String)
     case labelConflict(hash: String, existingLabel: String)
     case failed(reason: String, movedTo: String?)
@@ -199,7 +200,8 @@ public struct FileIntake: Sendable {
                                + "(the next start finishes it): \(error)", movedTo: nil)
             }
             try rememberIfKept(path, status, hash: hash)
-            return .added(hash: hash.hex, label: record.label, split: split, variants: variants.count, original: originalPath)
+            return .added(hash: hash.hex, label: record.label, split: split, variants: variants.count, original: originalPath,
+                          note: info.pages > 1 ? "a TIFF of \(info.pages) pages: variants of the first; the original is kept whole" : nil)
         } catch let error as LedgerError {
             if error.isDamage { return .ledgerDamaged(error.description) }
             return .blocked(reason: "cannot write the ledger \(Configuration.absolutePath(ledger.path)): \(error.message)")
@@ -221,7 +223,7 @@ public struct FileIntake: Sendable {
         encoder.outputFormatting = .sortedKeys
         var records = [VariantRecord]()
         for k in 1...profile.variants {
-            let variant = try factory.variants(of: image, format: info.format, hash: hash, profile: profile,
+            let variant = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash, profile: profile,
                                                profileHash: profileHash, indices: [k])[0]
             let name = DatasetLayout.variantName(sourceName: sourceName, hash: hash, variant: k, format: variant.format)
             // Each variant is fsynced; the folder once, when the original lands beside them.

@@ -21,10 +21,10 @@ public struct VariantFactory {
     }
 
     /// Variants `ks` of an original whose content hash is `hash`.
-    public mutating func variants(of image: Image, format original: ImageFormat, hash: SHA256Digest,
-                                  profile: Profile, profileHash: SHA256Digest,
+    public mutating func variants(of image: Image, format original: ImageFormat, losslessOriginal: Bool = false,
+                                  hash: SHA256Digest, profile: Profile, profileHash: SHA256Digest,
                                   indices ks: some Sequence<Int>) throws(CodecError) -> [EncodedVariant] {
-        let options = profile.encodeOptions(forOriginal: original)
+        let options = profile.encodeOptions(forOriginal: original, lossless: losslessOriginal)
         var out = [EncodedVariant]()
         for k in ks {
             let parameters = profile.drawParameters(contentHash: hash, profileHash: profileHash, variant: k,

@@ -26,4 +26,21 @@ struct FuzzRegressionTests {
             }
         }
     }
+
+    /// The fuzzer starts from every file of the bad-input corpus (and valid files of each format).
+    /// `AUGMENTD_UPDATE_SEEDS=1 swift test --filter FuzzRegression` writes missing or stale ones.
+    @Test func theSeedCorpusHoldsEveryBadInput() throws {
+        let dir = TestPaths.repository.appendingPathComponent("Fuzz/seeds")
+        let update = ProcessInfo.processInfo.environment["AUGMENTD_UPDATE_SEEDS"] == "1"
+        let valid: [(String, [UInt8])] = [("valid.png", BadInputCorpus.validPNG()), ("valid.jpg", BadInputCorpus.validJPEG()),
+                                          ("valid-lossy.webp", BadInputCorpus.validWebP()),
+                                          ("valid-lossless.webp", BadInputCorpus.validWebP(lossless: true)),
+                                          ("valid.tif", BadInputCorpus.validTIFF())]
+        for (name, bytes) in BadInputCorpus.entries.map({ ($0.name, $0.bytes) }) + valid {
+            let path = dir.appendingPathComponent(name).path
+            if update, (try? RegularFile.read(path)) != bytes { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+            #expect((try? RegularFile.read(path)) == bytes,
+                    "Fuzz/seeds/\(name) is missing or stale: AUGMENTD_UPDATE_SEEDS=1 swift test --filter FuzzRegression")
+        }
+    }
 }

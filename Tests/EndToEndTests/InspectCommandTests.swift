@@ -32,6 +32,7 @@ struct InspectCommandTests {
             case .unsupported(let name): "unsupported format: \(name)"
             case .truncated(let format): "truncated \(format.displayName): "
             case .corrupt(let format, let text): "corrupt \(format.displayName): \(text ?? "")"
+            case .unsupportedFeature(let format, _): "unsupported \(format.displayName): "
             case .tooLarge: "image too large: "
             }
             #expect(line.contains(expectedText), "\(line) should say \(expectedText)")

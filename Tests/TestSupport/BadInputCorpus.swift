@@ -9,6 +9,7 @@ public enum BadInputCorpus {
         case unsupported(String)
         case truncated(ImageFormat)
         case corrupt(ImageFormat, containing: String?)
+        case unsupportedFeature(ImageFormat, containing: String)
         case tooLarge
 
         public var description: String {
@@ -17,6 +18,7 @@ public enum BadInputCorpus {
             case .unsupported(let name): "unsupported(\(name))"
             case .truncated(let format): "truncated(\(format))"
             case .corrupt(let format, let text): "corrupt(\(format), \(text ?? "-"))"
+            case .unsupportedFeature(let format, let text): "unsupportedFeature(\(format), \(text))"
             case .tooLarge: "tooLarge"
             }
         }
@@ -29,6 +31,8 @@ public enum BadInputCorpus {
             case (.truncated(let format), .truncated(let actual, _)): return format == actual
             case (.corrupt(let format, let text), .corrupt(let actual, let message)):
                 return format == actual && (text.map { message.contains($0) } ?? true)
+            case (.unsupportedFeature(let format, let text), .unsupportedFeature(let actual, let message)):
+                return format == actual && message.contains(text)
             case (.tooLarge, .tooLarge): return true
             default: return false
             }
@@ -97,8 +101,8 @@ public enum BadInputCorpus {
         list.append(Entry(name: "animation.png", bytes: Array("GIF89a".utf8) + [0x01, 0, 0x01, 0, 0x80, 0, 0],
                           expected: .unsupported("GIF")))
         list.append(Entry(name: "photo.jpg", bytes: Array("RIFF".utf8) + [0x24, 0, 0, 0] + Array("WEBPVP8 ".utf8),
-                          expected: .unsupported("WebP")))
-        list.append(Entry(name: "scan.png", bytes: [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0], expected: .unsupported("TIFF")))
+                          expected: .truncated(.webp)))
+        list.append(Entry(name: "scan.png", bytes: [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0], expected: .truncated(.tiff)))
         list.append(Entry(name: "paper.jpg", bytes: Array("%PDF-1.7\n".utf8), expected: .unsupported("PDF")))
         list.append(Entry(name: "iphone.jpg", bytes: [0, 0, 0, 0x18] + Array("ftypheic".utf8) + [0, 0, 0, 0],
                           expected: .unsupported("HEIC")))
@@ -150,6 +154,56 @@ public enum BadInputCorpus {
         var bombJPEG = jpeg
         bombJPEG.replaceSubrange(sof + 5..<sof + 9, with: be16(60_000) + be16(60_000))
         list.append(Entry(name: "bomb-60000x60000.jpg", bytes: bombJPEG, expected: .tooLarge))
+        list += webpEntries() + tiffEntries()
+        return list
+    }
+
+    /// A valid 64×48 lossy (or lossless) WebP from libwebp's encoder.
+    public static func validWebP(lossless: Bool = false) -> [UInt8] {
+        try! ImageEncoder.encode(texture(width: 64, height: 48), as: .webp(quality: 80, lossless: lossless))
+    }
+
+    /// A valid 64×48 RGB TIFF, uncompressed strips, from the tests' own writer.
+    public static func validTIFF() -> [UInt8] {
+        TestTIFF.encoded(texture(width: 64, height: 48))
+    }
+
+    static func webpEntries() -> [Entry] {
+        var list = [Entry]()
+        let lossy = validWebP(), lossless = validWebP(lossless: true)
+        for cut in [11, 24, lossy.count / 2, lossy.count - 3] {
+            list.append(Entry(name: "cut-at-\(cut).webp", bytes: Array(lossy[0..<cut]), expected: .truncated(.webp)))
+        }
+        list.append(Entry(name: "lossless-cut.webp", bytes: Array(lossless[0..<lossless.count * 2 / 3]), expected: .truncated(.webp)))
+        // The VP8 frame's start code (9d 01 2a, after RIFF, "VP8 ", its size and the 3-byte frame tag).
+        var badStartCode = lossy
+        badStartCode[23] = 0
+        list.append(Entry(name: "bad-start-code.webp", bytes: badStartCode, expected: .corrupt(.webp, containing: nil)))
+        // A lossless image's header says 16384×16384 (14-bit sizes minus one, after the 0x2f signature).
+        var bomb = lossless
+        var bits = bomb[21..<25].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        bits = bits & ~UInt32(0x0FFF_FFFF) | 16383 | 16383 << 14
+        for i in 0..<4 { bomb[21 + i] = UInt8((bits >> (8 * UInt32(i))) & 0xFF) }
+        list.append(Entry(name: "bomb-16384x16384.webp", bytes: bomb, expected: .tooLarge))
+        return list
+    }
+
+    static func tiffEntries() -> [Entry] {
+        var list = [Entry]()
+        let tiff = validTIFF()
+        for cut in [6, 40, tiff.count / 2, tiff.count - 1] {
+            list.append(Entry(name: "cut-at-\(cut).tif", bytes: Array(tiff[0..<cut]), expected: .truncated(.tiff)))
+        }
+        var sevenBits = tiff
+        TestTIFF.patch(&sevenBits, tag: 258, value: 7)
+        list.append(Entry(name: "seven-bit-samples.tif", bytes: sevenBits, expected: .unsupportedFeature(.tiff, containing: "7-bit")))
+        var badCompression = tiff
+        TestTIFF.patch(&badCompression, tag: 259, value: 12345)
+        list.append(Entry(name: "unknown-compression.tif", bytes: badCompression, expected: .unsupportedFeature(.tiff, containing: "compression scheme 12345")))
+        var bomb = tiff
+        TestTIFF.patch(&bomb, tag: 256, value: 60000)
+        TestTIFF.patch(&bomb, tag: 257, value: 60000)
+        list.append(Entry(name: "bomb-60000x60000.tif", bytes: bomb, expected: .tooLarge))
         return list
     }
 }

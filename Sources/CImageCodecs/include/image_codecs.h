@@ -1,5 +1,5 @@
 /*
- * The C boundary of augmentd's codecs: every libpng and libjpeg call lives behind
+ * The C boundary of augmentd's codecs: every libpng, libjpeg, libwebp and libtiff call lives behind
  * these functions. libpng and libjpeg report errors by longjmp; each function here
  * keeps its own setjmp, so callers (Swift) only ever see a status and a message.
  *
@@ -32,6 +32,7 @@ typedef struct {
     uint32_t color_type;   /* PNG colour type, or libjpeg's J_COLOR_SPACE of the file */
     uint32_t interlaced;   /* PNG Adam7, or progressive JPEG */
     uint32_t source_channels; /* channels as stored in the file (JPEG components, PNG channels) */
+    uint32_t pages;        /* TIFF: directories in the file (the first is decoded); else 0 */
 } ic_info;
 
 typedef struct {
@@ -56,6 +57,21 @@ ic_status ic_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size
 /* quality 1..100; 4:2:0 chroma, accurate integer DCT (libjpeg's defaults). RGBA drops alpha. */
 ic_status ic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,
                          int quality, int progressive, ic_buffer *out, char *message);
+
+/* WebP (lossy, lossless, alpha; animated files are refused). color_type: 0 mixed, 1 lossy,
+   2 lossless. Decodes to RGB, or RGBA when the file has alpha. */
+ic_status ic_webp_probe(const uint8_t *data, size_t size, ic_info *info, char *message);
+ic_status ic_webp_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t capacity,
+                         ic_info *info, char *message);
+/* quality 0..100 (lossy) or lossless; grey is written as RGB (WebP has no grey). */
+ic_status ic_webp_encode(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,
+                         int quality, int lossless, ic_buffer *out, char *message);
+
+/* TIFF: the first page; 8/16-bit grey, RGB, RGBA read directly (16-bit rounded to 8), the rest
+   through libtiff's RGBA renderer. color_type is the photometric interpretation. */
+ic_status ic_tiff_probe(const uint8_t *data, size_t size, ic_info *info, char *message);
+ic_status ic_tiff_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t capacity,
+                         ic_info *info, char *message);
 
 void ic_buffer_free(ic_buffer *buffer);
 
