@@ -97,4 +97,18 @@ struct NewFormatsTests {
             #expect(original != nil && variants.count == 2, "\(name): \(tree.keys.sorted())")
         }
     }
+
+    @Test func inspectDescribesThem() throws {
+        let names = ["lossy.webp", "alpha-lossless.webp", "two-pages.tif", "grey16-deflate.tif", "rotated.tif"]
+        let result = try AugmentdBinary.run(["inspect"] + names.map { Self.fixtures.appendingPathComponent($0).path })
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count == names.count, "\(lines)")
+        #expect(lines[0].hasSuffix("lossy.webp: WebP 40x30, 3 channels (RGB, lossy), orientation 1 (upright)"), "\(lines[0])")
+        #expect(lines[1].hasSuffix("alpha-lossless.webp: WebP 17x19, 4 channels (RGBA, lossless), orientation 1 (upright)"), "\(lines[1])")
+        #expect(lines[2].hasSuffix("two-pages.tif: TIFF 20x12, 3 channels (RGB), orientation 1 (upright), 2 pages (the first is augmented)"),
+                "\(lines[2])")
+        #expect(lines[3].hasSuffix("grey16-deflate.tif: TIFF 25x15, 1 channel (grey, 16-bit), orientation 1 (upright)"), "\(lines[3])")
+        #expect(lines[4].contains("rotated.tif: TIFF 23x37") && lines[4].contains("stored as 37x23"), "\(lines[4])")
+    }
 }
