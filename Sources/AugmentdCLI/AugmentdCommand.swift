@@ -8,7 +8,7 @@ public struct AugmentdCommand: ParsableCommand {
         version: AugmentdVersion.string,
         subcommands: [InspectCommand.self, TransformCommand.self, AugmentCommand.self, PreviewCommand.self,
                       CheckConfigCommand.self, RunCommand.self, StatusCommand.self, RetrainCommand.self,
-                      LedgerCommand.self]
+                      LedgerCommand.self, BalanceCommand.self]
     )
 
     public init() {}

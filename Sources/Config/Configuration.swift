@@ -45,6 +45,24 @@ public struct RetrainSettings: Sendable, Equatable {
     public init(command: [String]) { self.command = command }
 }
 
+/// `[balance]`: extra variants that top up small labels' train sets.
+public struct BalanceSettings: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        /// Every label up to the largest label's train count.
+        case largest
+        /// Every label up to this many train images.
+        case count(Int)
+    }
+
+    public var target = Target.largest
+    /// Variants of one original, the profile's included, never more than this.
+    public var maxVariantsPerOriginal = 32
+    /// The labels topped up; empty: all.
+    public var labels: [String] = []
+
+    public init() {}
+}
+
 /// The whole configuration file, validated.
 public struct Configuration: Sendable, Equatable {
     /// A configured path made absolute and normalised, the one form the daemon, the ledger and
@@ -65,6 +83,7 @@ public struct Configuration: Sendable, Equatable {
     public var profiles: [String: Profile] = [:]
     public var watches: [WatchSettings] = []
     public var retrain: RetrainSettings? = nil
+    public var balance: BalanceSettings? = nil
 
     /// Reads and validates a configuration file. With `checkPaths`, inboxes must exist and not overlap.
     public static func load(_ path: String, checkPaths: Bool = true) throws(ConfigError) -> Configuration {
@@ -163,6 +182,15 @@ public struct Configuration: Sendable, Equatable {
         } catch {
             problems += error.all
         }
+        do throws(ConfigError) {
+            if let balance = try table(&top, "balance") {
+                var r = TOMLReader(balance, file: file, path: "balance")
+                config.balance = try parseBalance(&r)
+                try r.finish()
+            }
+        } catch {
+            problems += error.all
+        }
         do {
             try top.finish()
         } catch {
@@ -172,6 +200,25 @@ public struct Configuration: Sendable, Equatable {
         if checkPaths { try config.checkInboxes() }
         try config.checkOutputsStayOutOfInboxes()
         return config
+    }
+
+    private static func parseBalance(_ r: inout TOMLReader) throws(ConfigError) -> BalanceSettings {
+        var settings = BalanceSettings()
+        if let target = r.raw("target") {
+            if let text = target.string, text == "largest" {
+                settings.target = .largest
+            } else if let n = target.int, n >= 1, n <= 100_000_000 {
+                settings.target = .count(n)
+            } else {
+                throw r.error("target", "must be \"largest\" or a number of train images per label from 1 to 100000000")
+            }
+        }
+        settings.maxVariantsPerOriginal = try r.integer("max_variants_per_original", default: 32, range: 1...10_000)
+        settings.labels = try r.strings("labels") ?? []
+        if let empty = settings.labels.first(where: { $0.isEmpty || $0.contains("/") }) {
+            throw r.error("labels", "must name label folders, got \"\(empty)\"")
+        }
+        return settings
     }
 
     private static func table(_ reader: inout TOMLReader, _ key: String) throws(ConfigError) -> TOMLTable? {

@@ -110,10 +110,10 @@ public final class Ledger: Sendable {
         }
     }
 
-    private static let originalColumns =
+    static let originalColumns =
         "id, hash, label, split, source_name, inbox, profile, profile_hash, status, original_path, created_at, updated_at, profile_json"
 
-    private static func original(_ row: Row) -> OriginalRecord {
+    static func original(_ row: Row) -> OriginalRecord {
         OriginalRecord(
             id: row.int(0), hash: row.text(1), label: row.text(2), split: row.text(3), sourceName: row.text(4),
             inbox: row.text(5), profile: row.text(6), profileHash: row.text(7),

@@ -33,6 +33,14 @@ public enum DurableFile {
         if syncFolder { try Self.syncFolder(folder) }
     }
 
+    /// A dot-temp file of `write` whose writer is gone (its process id, in the name, is not running):
+    /// what a kill -9 in the middle of a write leaves. Another live writer's temp file is not.
+    public static func isAbandonedTemp(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let marker = name.firstRange(of: ".tmp-") else { return false }
+        guard let pid = Int32(name[marker.upperBound...].prefix { $0 != "-" }), pid > 0 else { return false }
+        return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     /// fsync of a folder, so a rename or a new entry in it is durable.
     public static func syncFolder(_ folder: String) throws(SystemError) {
         let fd = retryingOnInterrupt { open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }

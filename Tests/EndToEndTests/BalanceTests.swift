@@ -1,0 +1,94 @@
+import Codecs
+import Foundation
+import Testing
+import TestSupport
+
+/// `augmentd balance` on a dataset the real daemon grew: labels of 50, 10 and 3 originals
+/// (2 variants each) topped up to the largest label's train count, deterministically, and
+/// ending with the same tree after a kill -9 in the middle.
+@Suite(.serialized)
+struct BalanceTests {
+    static let sizes = ["big": 50, "mid": 10, "small": 3]
+
+    /// A dataset grown by the daemon from the same 63 files, with `[balance]` in its config.
+    static func grownDataset(_ name: String, workers: Int = 2) throws -> (TemporaryDirectory, URL) {
+        let dir = try TemporaryDirectory(name)
+        let config = try DaemonTests.config(dir, extra: """
+            [balance]
+            target = "largest"
+            max_variants_per_original = 64
+            """)
+        var seed: UInt64 = 1000
+        for (label, count) in sizes.sorted(by: { $0.key < $1.key }) {
+            try FileManager.default.createDirectory(at: dir.file("inbox/\(label)"), withIntermediateDirectories: true)
+            for _ in 0..<count {
+                seed += 1
+                try Data(DaemonTests.png(seed)).write(to: dir.file("inbox/\(label)/f\(seed).png"))
+            }
+        }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { DaemonTests.waiting(dir.file("inbox")).isEmpty }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        return (dir, config)
+    }
+
+    static func trainCounts(_ dir: TemporaryDirectory) -> [String: Int] {
+        var counts = [String: Int]()
+        for path in treeContents(dir.file("dataset/train")).keys {
+            counts[String(path.split(separator: "/")[0]), default: 0] += 1
+        }
+        return counts
+    }
+
+    static func balance(_ dir: TemporaryDirectory, _ config: URL, _ extra: [String] = [],
+                        environment: [String: String] = [:]) throws -> Subprocess.Output {
+        try Subprocess.run(AugmentdBinary.url, ["balance", "--config", config.path] + extra, currentDirectory: dir.url,
+                           environment: environment)
+    }
+
+    @Test func topsUpEveryLabelToTheLargestDeterministically() throws {
+        let (dir, config) = try Self.grownDataset("balance")
+        #expect(Self.trainCounts(dir) == ["big": 150, "mid": 30, "small": 9])
+
+        let dry = try Self.balance(dir, config, ["--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("would add 261 variants"), "\(dry.stdout)")
+        #expect(Self.trainCounts(dir) == ["big": 150, "mid": 30, "small": 9], "a dry run wrote files")
+
+        let run = try Self.balance(dir, config, ["--workers", "2"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(Self.trainCounts(dir) == ["big": 150, "mid": 150, "small": 150])
+        let lines = run.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(lines.contains("mid 30 150 150") && lines.contains("small 9 150 150") && lines.contains("big 150 150 150"), "\(run.stdout)")
+        // Extra variants continue the numbering, spread evenly: mid's 10 originals 12 more each (aug3…aug14).
+        let mid = treeContents(dir.file("dataset/train/mid")).keys
+        #expect(mid.filter { $0.hasSuffix("-aug14.png") }.count == 10 && !mid.contains { $0.hasSuffix("-aug15.png") })
+        // Every file decodes, and the ledger knows every variant (status counts them).
+        for (path, bytes) in treeContents(dir.file("dataset/train/small")) {
+            #expect((try? ImageDecoder().decode(Array(bytes))) != nil, "\(path)")
+        }
+        let again = try Self.balance(dir, config)
+        #expect(again.status == 0 && again.stdout.contains("added 0 variants"), "\(again.stdout)")
+
+        // The same files, another daemon, one worker: the same bytes.
+        let (other, otherConfig) = try Self.grownDataset("balance-other")
+        #expect(try Self.balance(other, otherConfig, ["--workers", "1"]).status == 0)
+        #expect(treeContents(other.file("dataset")) == treeContents(dir.file("dataset")))
+    }
+
+    @Test func aKillInTheMiddleEndsWithTheSameTree() throws {
+        let (reference, referenceConfig) = try Self.grownDataset("balance-reference")
+        #expect(try Self.balance(reference, referenceConfig).status == 0)
+        // Killed after a variant file is written but before its original's variants are recorded,
+        // and, in a second run, after a few originals are recorded.
+        for crash in ["balance-variant-written@40", "balance-original-recorded@3"] {
+            let (dir, config) = try Self.grownDataset("balance-crash")
+            let killed = try Self.balance(dir, config, environment: ["AUGMENTD_CRASH_AT": crash])
+            #expect(killed.status != 0, "\(crash): the crash point was not reached")
+            #expect(Self.trainCounts(dir) != ["big": 150, "mid": 150, "small": 150], "\(crash): nothing was left to do")
+            let resumed = try Self.balance(dir, config)
+            #expect(resumed.status == 0, "\(crash): \(resumed.stdout)\(resumed.stderr)")
+            #expect(treeContents(dir.file("dataset")) == treeContents(reference.file("dataset")), "\(crash)")
+        }
+    }
+}
