@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import Ingest
 import Ledger
 import LinuxSystem
 import Retrain
@@ -48,6 +49,14 @@ struct StatusCommand: ParsableCommand {
         var retrain: Retraining
         /// Set when the ledger was rebuilt from the dataset: history before it is lost.
         var ledgerRebuilt: LedgerRebuiltNote? = nil
+        /// With `[balance]`: per label, train images (originals + variants) and the target.
+        var balance: [BalanceRow]? = nil
+    }
+
+    struct BalanceRow: Codable {
+        var label: String
+        var train: Int
+        var target: Int
     }
 
     struct LedgerRebuiltNote: Codable {
@@ -63,6 +72,7 @@ struct StatusCommand: ParsableCommand {
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
         var openedLedger: Ledger?
         var rebuiltNote: LedgerRebuiltNote?
+        var balance: [BalanceRow]?
         do {
             if FileManager.default.fileExists(atPath: ledgerPath) {
                 let ledger: Ledger
@@ -91,6 +101,10 @@ struct StatusCommand: ParsableCommand {
                     row.blockedReason = s.blockedReason
                     row.lastError = s.lastError
                     rows[key(s.inbox, s.label)] = row
+                }
+                if let settings = configuration.balance {
+                    balance = BalancePlan.make(try ledger.balanceCandidates(), settings: settings).labels
+                        .map { BalanceRow(label: $0.name, train: $0.before, target: $0.target) }
                 }
                 if let rebuild = try ledger.lastRebuild() {
                     rebuiltNote = LedgerRebuiltNote(at: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: rebuild.at)),
@@ -129,7 +143,7 @@ struct StatusCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            let report = Report(labels: sorted, retrain: retraining, ledgerRebuilt: rebuiltNote)
+            let report = Report(labels: sorted, retrain: retraining, ledgerRebuilt: rebuiltNote, balance: balance)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
@@ -145,6 +159,11 @@ struct StatusCommand: ParsableCommand {
                        "\(r.blocked)", "\(r.failed)", "\(r.duplicates)", "\(r.labelConflicts)", "\(r.refused)", lastError])
         }
         print(table.rendered, terminator: "")
+        if let balance {
+            var rows = TextTable(header: ["label", "train", "target"])
+            for row in balance { rows.add([row.label, "\(row.train)", "\(row.target)"]) }
+            print("\nbalance (train images, originals and variants):\n" + rows.rendered, terminator: "")
+        }
         guard retraining.configured || !retraining.recentRuns.isEmpty else { return }
         let perLabel = retraining.pendingPerLabel.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         print("\nretrain: \(retraining.pendingOriginals) new original\(retraining.pendingOriginals == 1 ? "" : "s") not yet trained on"

@@ -67,6 +67,11 @@ struct BalanceTests {
         for (path, bytes) in treeContents(dir.file("dataset/train/small")) {
             #expect((try? ImageDecoder().decode(Array(bytes))) != nil, "\(path)")
         }
+        // status shows each label's train count and the target, from the ledger.
+        let status = try AugmentdBinary.run(["status", "--config", config.path, "--json"], currentDirectory: dir.url)
+        struct Report: Decodable { struct Row: Decodable { let label: String; let train: Int; let target: Int }; let balance: [Row] }
+        let report = try JSONDecoder().decode(Report.self, from: Data(status.stdout.utf8))
+        #expect(report.balance.map { "\($0.label) \($0.train) \($0.target)" } == ["big 150 150", "mid 150 150", "small 150 150"])
         let again = try Self.balance(dir, config)
         #expect(again.status == 0 && again.stdout.contains("added 0 variants"), "\(again.stdout)")
 
