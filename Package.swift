@@ -37,7 +37,7 @@ let package = Package(
         // Retraining: the trigger policy, the manifest, the runner (lock, process group, timeout).
         .target(name: "Retrain", dependencies: ["Config", "Ledger", "LinuxSystem"]),
         // `augmentd run`: watcher, work queue, workers, repair at start, reload, notify, metrics, graceful stop.
-        .target(name: "Daemon", dependencies: ["Ingest", "Watch", "Config", "Ledger", "LinuxSystem", "Retrain"]),
+        .target(name: "Daemon", dependencies: ["Ingest", "Augment", "Codecs", "Watch", "Config", "Ledger", "LinuxSystem", "Retrain"]),
         // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
         // The SQLite ledger: schema, migrations, one transaction per invariant.

@@ -59,6 +59,9 @@ public struct BalanceSettings: Sendable, Equatable {
     public var maxVariantsPerOriginal = 32
     /// The labels topped up; empty: all.
     public var labels: [String] = []
+    /// How long arrivals must have stopped before the daemon balances; nil: the retrain
+    /// `quiet_period`, or 30 s.
+    public var quietPeriod: Double? = nil
 
     public init() {}
 }
@@ -215,6 +218,7 @@ public struct Configuration: Sendable, Equatable {
         }
         settings.maxVariantsPerOriginal = try r.integer("max_variants_per_original", default: 32, range: 1...10_000)
         settings.labels = try r.strings("labels") ?? []
+        if r.table["quiet_period"] != nil { settings.quietPeriod = try r.duration("quiet_period", default: 30) }
         if let empty = settings.labels.first(where: { $0.isEmpty || $0.contains("/") }) {
             throw r.error("labels", "must name label folders, got \"\(empty)\"")
         }

@@ -32,6 +32,7 @@ public final class DaemonRunner {
     private let counters = DaemonCounters()
     private let service: ServiceNotifier
     private let retrain: RetrainScheduler
+    private let balance: BalanceScheduler
     private let startTime = Date().timeIntervalSince1970
     private var networkInboxes: [String] = []
     private var lastRescan = 0.0
@@ -80,6 +81,9 @@ public final class DaemonRunner {
         service = ServiceNotifier(environment: environment, log: log)
         retrain = RetrainScheduler(ledger: ledger, log: log)
         retrain.configure(config)
+        balance = BalanceScheduler(ledger: ledger, workers: config.daemon.workers > 0 ? config.daemon.workers
+                                       : ProcessInfo.processInfo.activeProcessorCount, log: log)
+        balance.configure(config)
         for inbox in intakes.inboxes {
             if let problem = lockInbox(inbox) { throw DaemonError(description: problem) }
         }
@@ -171,6 +175,9 @@ public final class DaemonRunner {
             if ProcessSignals.takeReloadRequest() { reload(watcher) }
             keepAlive(now)
             retrain.tick(monotonicNow: now, wallNow: Date().timeIntervalSince1970)
+            let work = queue.counts
+            balance.tick(monotonicNow: now, added: counters.snapshot.added,
+                         idle: work.ready == 0 && work.inFlight == 0 && work.later == 0)
             writeMetricsIfDue(now: now)
             checkLedgerFile(now: now)
         }
@@ -178,6 +185,7 @@ public final class DaemonRunner {
         service.stopping()
         queue.stop()
         retrain.stop()
+        balance.stop()
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
         writeMetricsIfDue(now: MonotonicClock.now, force: true)
         log("augmentd: stopped")
@@ -298,6 +306,7 @@ public final class DaemonRunner {
         kept.daemon.workers = config.daemon.workers
         config = kept
         retrain.configure(config)
+        balance.configure(config)
         findNetworkInboxes()
         log("reload: done (\(after.count) inbox\(after.count == 1 ? "" : "es"))")
     }

@@ -96,4 +96,31 @@ struct BalanceTests {
             #expect(treeContents(dir.file("dataset")) == treeContents(reference.file("dataset")), "\(crash)")
         }
     }
+
+    /// The daemon balances by itself once arrivals are quiet, and again when the largest label
+    /// grows; its tree is the one `augmentd balance` writes from the same ledger.
+    @Test func theDaemonBalancesWhenArrivalsAreQuiet() throws {
+        let dir = try TemporaryDirectory("balance-daemon")
+        let config = try DaemonTests.config(dir, extra: """
+            [balance]
+            target = "largest"
+            max_variants_per_original = 64
+            quiet_period = "1s"
+            """)
+        func drop(_ label: String, _ seeds: ClosedRange<UInt64>) throws {
+            try FileManager.default.createDirectory(at: dir.file("inbox/\(label)"), withIntermediateDirectories: true)
+            for seed in seeds { try Data(DaemonTests.png(seed)).write(to: dir.file("inbox/\(label)/f\(seed).png")) }
+        }
+        try drop("big", 2001...2006)
+        try drop("mid", 2011...2012)
+        try drop("small", 2021...2021)
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { Self.trainCounts(dir) == ["big": 18, "mid": 18, "small": 18] }, "\(Self.trainCounts(dir)) \(daemon.log)")
+        #expect(daemon.log.contains("balance: adding 27 variants (mid 6→18, small 3→18)"), "\(daemon.log)")
+        try drop("big", 2007...2008)
+        #expect(eventually { Self.trainCounts(dir) == ["big": 24, "mid": 24, "small": 24] }, "\(Self.trainCounts(dir)) \(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        let again = try Self.balance(dir, config)
+        #expect(again.stdout.contains("added 0 variants"), "\(again.stdout)")
+    }
 }
