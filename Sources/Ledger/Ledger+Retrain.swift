@@ -127,8 +127,35 @@ extension Ledger {
         }
     }
 
-    /// Records a run as started with exactly these originals.
+    /// Originals already trained on that have variants added since (balancing), each with only
+    /// those variants, oldest first.
+    public func untrainedVariantsOfTrainedOriginals() throws(LedgerError) -> [UntrainedOriginal] {
+        try withConnection { db throws(LedgerError) in
+            var out = [UntrainedOriginal]()
+            var index = [Int64: Int]()
+            try db.query("""
+                SELECT o.id, o.hash, o.label, o.split, o.inbox, o.source_name, o.original_path, o.updated_at,
+                       v.k, v.path, v.format, v.parameters
+                FROM variants v JOIN originals o ON o.id = v.original_id
+                WHERE o.status = 'done' AND o.trained_run IS NOT NULL AND v.trained_run IS NULL ORDER BY o.id, v.k
+                """) { row in
+                let id = row.int(0)
+                if index[id] == nil {
+                    index[id] = out.count
+                    out.append(UntrainedOriginal(id: id, hash: row.text(1), label: row.text(2), split: row.text(3),
+                                                 inbox: row.text(4), sourceName: row.text(5), path: row.text(6),
+                                                 doneAt: row.double(7), variants: []))
+                }
+                out[index[id]!].variants.append(VariantRecord(index: Int(row.int(8)), path: row.text(9), format: row.text(10),
+                                                              parametersJSON: row.text(11)))
+            }
+            return out
+        }
+    }
+
+    /// Records a run as started with exactly these originals and these variants (original id, k).
     public func startRun(id: String, trigger: String, startedAt: Double, originalIDs: [Int64], variants: Int,
+                         variantKeys: [(originalID: Int64, k: Int)] = [],
                          logPath: String, manifestPath: String) throws(LedgerError) {
         try withConnection { db throws(LedgerError) in
             try transaction(db) { () throws(LedgerError) in
@@ -140,6 +167,10 @@ extension Ledger {
                 for originalID in originalIDs {
                     try db.query("INSERT INTO retrain_run_originals (run_id, original_id) VALUES (?, ?)",
                                  [.text(id), .integer(originalID)])
+                }
+                for key in variantKeys {
+                    try db.query("INSERT OR IGNORE INTO retrain_run_variants (run_id, original_id, k) VALUES (?, ?, ?)",
+                                 [.text(id), .integer(key.originalID), .integer(Int64(key.k))])
                 }
             }
         }
@@ -165,6 +196,11 @@ extension Ledger {
                     try db.query("""
                         UPDATE originals SET trained_run = ?
                         WHERE trained_run IS NULL AND id IN (SELECT original_id FROM retrain_run_originals WHERE run_id = ?)
+                        """, [.text(id), .text(id)])
+                    try db.query("""
+                        UPDATE variants SET trained_run = ? WHERE trained_run IS NULL AND EXISTS (
+                            SELECT 1 FROM retrain_run_variants r
+                            WHERE r.run_id = ? AND r.original_id = variants.original_id AND r.k = variants.k)
                         """, [.text(id), .text(id)])
                 }
             }

@@ -96,6 +96,20 @@ enum Migrations {
                 variants INTEGER NOT NULL
             );
             """),
+        ("variants trained per run (balancing adds variants to originals already trained on)", """
+            -- The run that trained each variant: a variant added later (balancing) is new to the
+            -- trainer even when its original is not. Variants of trained originals were trained with them.
+            ALTER TABLE variants ADD COLUMN trained_run TEXT REFERENCES retrain_runs(id);
+            UPDATE variants SET trained_run = (SELECT trained_run FROM originals o WHERE o.id = variants.original_id);
+            CREATE INDEX variants_untrained ON variants(original_id) WHERE trained_run IS NULL;
+            -- Exactly the variants a run's manifest listed, marked trained when it succeeds.
+            CREATE TABLE retrain_run_variants (
+                run_id TEXT NOT NULL REFERENCES retrain_runs(id),
+                original_id INTEGER NOT NULL,
+                k INTEGER NOT NULL,
+                PRIMARY KEY (run_id, original_id, k)
+            );
+            """),
     ]
 
     static func apply(_ db: SQLiteConnection) throws(LedgerError) {

@@ -44,7 +44,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// `datasetRoot` is the absolute path the trainer gets; `recordedRoot` the `dataset_root` the
     /// ledger's paths start with (as configured, possibly relative).
     public init(runID: String, createdAt: Double, datasetRoot: String, recordedRoot: String,
-                originals: [UntrainedOriginal], totals: [String: (train: Int, val: Int, variants: Int)]) {
+                originals: [UntrainedOriginal], totals: [String: (train: Int, val: Int, variants: Int)],
+                extraVariants: [UntrainedOriginal] = []) {
         formatVersion = 1
         self.runID = runID
         self.createdAt = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: createdAt))
@@ -55,6 +56,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         for original in originals {
             files.append(File(kind: "original", label: original.label, split: original.split, hash: original.hash,
                               path: relative(original.path), variant: nil))
+            for variant in original.variants {
+                files.append(File(kind: "variant", label: original.label, split: original.split, hash: original.hash,
+                                  path: relative(variant.path), variant: variant.index))
+            }
+        }
+        // Variants added to originals trained on before (balancing): the variants alone.
+        for original in extraVariants {
             for variant in original.variants {
                 files.append(File(kind: "variant", label: original.label, split: original.split, hash: original.hash,
                                   path: relative(variant.path), variant: variant.index))

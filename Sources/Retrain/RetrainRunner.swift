@@ -43,11 +43,19 @@ public final class RetrainRunner: Sendable {
     }
 
     /// The manifest a run started now would get, and the originals it lists.
+    /// The variants it lists are `originals`' and `extras`' (balancing's, of originals trained before).
     public func manifest(runID: String, now: Double) throws -> (Manifest, [UntrainedOriginal]) {
-        let originals = try ledger.untrainedOriginals()
-        let manifest = Manifest(runID: runID, createdAt: now, datasetRoot: Configuration.absolutePath(datasetRoot),
-                                recordedRoot: datasetRoot, originals: originals, totals: try ledger.labelTotals())
+        let (manifest, originals, _) = try manifestWithExtras(runID: runID, now: now)
         return (manifest, originals)
+    }
+
+    func manifestWithExtras(runID: String, now: Double) throws -> (Manifest, [UntrainedOriginal], [UntrainedOriginal]) {
+        let originals = try ledger.untrainedOriginals()
+        let extras = try ledger.untrainedVariantsOfTrainedOriginals()
+        let manifest = Manifest(runID: runID, createdAt: now, datasetRoot: Configuration.absolutePath(datasetRoot),
+                                recordedRoot: datasetRoot, originals: originals, totals: try ledger.labelTotals(),
+                                extraVariants: extras)
+        return (manifest, originals, extras)
     }
 
     public static func newRunID(now: Double) -> String {
@@ -77,12 +85,15 @@ public final class RetrainRunner: Sendable {
             let now = Date().timeIntervalSince1970
             let runID = Self.newRunID(now: now)
             try DurableFile.makeFolders(runFolder)
-            let (manifest, originals) = try manifest(runID: runID, now: now)
+            let (manifest, originals, extras) = try manifestWithExtras(runID: runID, now: now)
             let manifestPath = Configuration.absolutePath("\(runFolder)/\(runID).manifest.json")
             let logPath = Configuration.absolutePath("\(runFolder)/\(runID).log")
             try DurableFile.write(try manifest.json(), to: manifestPath)
+            // Exactly the variants listed: one written while the run is in flight waits for the next.
+            let variantKeys = (originals + extras).flatMap { o in o.variants.map { (originalID: o.id, k: $0.index) } }
             try ledger.startRun(id: runID, trigger: trigger, startedAt: now, originalIDs: originals.map(\.id),
-                                variants: manifest.newVariants, logPath: logPath, manifestPath: manifestPath)
+                                variants: manifest.newVariants, variantKeys: variantKeys, logPath: logPath,
+                                manifestPath: manifestPath)
             let result = execute(runID: runID, manifest: manifest, manifestPath: manifestPath, logPath: logPath,
                                  lock: lock)
             try ledger.finishRun(id: runID, result: result.result, exitCode: result.exitCode, signal: result.signal)

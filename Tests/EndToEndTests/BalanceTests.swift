@@ -123,4 +123,43 @@ struct BalanceTests {
         let again = try Self.balance(dir, config)
         #expect(again.stdout.contains("added 0 variants"), "\(again.stdout)")
     }
+
+    /// Variants balancing adds to originals already trained on are new to the trainer: the next
+    /// manifest lists them (and only them), and a successful run marks them trained.
+    @Test func theNextRetrainManifestListsTheNewVariants() throws {
+        let dir = try TemporaryDirectory("balance-manifest")
+        let config = try DaemonTests.config(dir, extra: """
+            [retrain]
+            command = ["python3", "\(DaemonTests.tinyTrainer)", "--model", "\(dir.file("model.json").path)"]
+            min_new_originals = 1
+            quiet_period = "0"
+            min_interval = "0"
+            [balance]
+            target = 12
+            """)
+        for (label, seeds) in [("cats", UInt64(3001)...3004), ("dogs", UInt64(3011)...3012)] {
+            try FileManager.default.createDirectory(at: dir.file("inbox/\(label)"), withIntermediateDirectories: true)
+            for seed in seeds { try Data(DaemonTests.png(seed)).write(to: dir.file("inbox/\(label)/f\(seed).png")) }
+        }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { DaemonTests.waiting(dir.file("inbox")).isEmpty })
+        #expect(daemon.stop(SIGTERM) == 0)
+        let first = try AugmentdBinary.run(["retrain", "--config", config.path, "--now"], currentDirectory: dir.url)
+        #expect(first.status == 0, "\(first.stderr)")
+
+        let balanced = try Self.balance(dir, config)
+        #expect(balanced.stdout.contains("added 6 variants"), "\(balanced.stdout)")   // dogs 6 → 12
+        let dry = try AugmentdBinary.run(["retrain", "--config", config.path, "--dry-run"], currentDirectory: dir.url)
+        struct Listed: Decodable { struct File: Decodable { let kind: String; let label: String; let variant: Int? }
+                                   let files: [File]; let new_originals: Int; let new_variants: Int }
+        let listed = try JSONDecoder().decode(Listed.self, from: Data(dry.stdout.utf8))
+        #expect(listed.new_originals == 0 && listed.new_variants == 6, "\(dry.stdout)")
+        #expect(listed.files.allSatisfy { $0.kind == "variant" && $0.label == "dogs" && ($0.variant ?? 0) > 2 }, "\(dry.stdout)")
+
+        let second = try AugmentdBinary.run(["retrain", "--config", config.path, "--now"], currentDirectory: dir.url)
+        #expect(second.status == 0, "\(second.stderr)")
+        let after = try AugmentdBinary.run(["retrain", "--config", config.path, "--dry-run"], currentDirectory: dir.url)
+        let none = try JSONDecoder().decode(Listed.self, from: Data(after.stdout.utf8))
+        #expect(none.files.isEmpty, "\(after.stdout)")
+    }
 }
