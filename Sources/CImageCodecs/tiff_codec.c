@@ -167,15 +167,21 @@ static uint32_t count_pages(TIFF *tif) {
     return pages;
 }
 
+/* Opens the data and reads the first page's layout; *tif is NULL when it could not be opened. */
+static ic_status open_first_page(memory_file *file, TIFF **tif, layout *l, ic_info *info, char *message) {
+    memset(info, 0, sizeof *info);
+    *tif = open_memory(file);
+    if (*tif == NULL) return failure(file, message, "not a readable TIFF");
+    return read_layout(*tif, file, l, info, message);
+}
+
 ic_status ic_tiff_probe(const uint8_t *data, size_t size, ic_info *info, char *message) {
     memory_file file = {data, size, 0, {0}, 0};
-    memset(info, 0, sizeof *info);
-    TIFF *tif = open_memory(&file);
-    if (tif == NULL) return failure(&file, message, "not a readable TIFF");
+    TIFF *tif;
     layout l;
-    ic_status status = read_layout(tif, &file, &l, info, message);
+    ic_status status = open_first_page(&file, &tif, &l, info, message);
     if (status == IC_OK) info->pages = count_pages(tif);
-    TIFFClose(tif);
+    if (tif != NULL) TIFFClose(tif);
     return status;
 }
 
@@ -300,11 +306,10 @@ static ic_status decode_rgba(TIFF *tif, memory_file *file, const layout *l, uint
 ic_status ic_tiff_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t capacity, ic_info *info,
                          char *message) {
     memory_file file = {data, size, 0, {0}, 0};
-    memset(info, 0, sizeof *info);
-    TIFF *tif = open_memory(&file);
-    if (tif == NULL) return failure(&file, message, "not a readable TIFF");
+    TIFF *tif;
     layout l;
-    ic_status status = read_layout(tif, &file, &l, info, message);
+    ic_status status = open_first_page(&file, &tif, &l, info, message);
+    if (tif == NULL) return status;
     size_t needed = 0;
     if (status == IC_OK && (!ic_pixel_bytes(l.width, l.height, info->channels, &needed) || needed > capacity)) {
         ic_set_message(message, "the image needs %zu bytes, the buffer has %zu", needed, capacity);

@@ -70,7 +70,7 @@ struct ProfileConfigTests {
         ("[profiles.a]\n[[watch]]\ninbox = \"in\"\nprofile = \"b\"", "watch[0].profile: names no profile: \"b\" (defined: \"a\")"),
         ("[daemon]\nrescan_interval = \"soon\"", "daemon.rescan_interval: must be a duration like"),
         ("[daemon]\nworkers = -1", "daemon.workers: must be an integer from 0 to 256"),
-        ("[deamon]\nworkers = 1", "test.toml: deamon: unknown key (allowed here: daemon, profiles, watch, retrain)"),
+        ("[deamon]\nworkers = 1", "test.toml: deamon: unknown key (allowed here: daemon, profiles, watch, retrain, balance)"),
         ("[retrain]\ncommand = \"python3 train.py\"", "retrain.command: must be an array of strings"),
         ("[profiles.a]\nrotation_range = ", "test.toml:2:"),
         ("[profiles.a]\n[[watch]]\ninbox = \"in\"\nprofile = \"a\"\nlabel = \"../x\"", "watch[0].label: a label cannot start with a dot"),
