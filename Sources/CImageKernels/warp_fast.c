@@ -53,12 +53,45 @@ typedef struct {
     int fy, fx;     /* weights of the second row and column, 0...WEIGHT_ONE */
 } fixed_taps;
 
+/* Sides up to this fold with 32-bit periods (reflect: 2n << 16 <= 2^30). */
+#define FOLD_LIMIT 8192
+
+static inline int folds(ik_boundary boundary) { return boundary == IK_REFLECT || boundary == IK_GRID_WRAP; }
+
+/*
+ * A coordinate outside the image folded in, as scipy's modes map it: `reflect` mirrors about -0.5
+ * and n-0.5 (period 2n) and its taps then clamp to the edge, which is bilinear on the coordinate
+ * clamped to [0, n-1]; `grid-wrap` repeats with period n, and a coordinate in the last column
+ * interpolates between column n-1 and column 0, which are not neighbours in memory: those (a strip
+ * one pixel wide) go to the exact kernel. Both maps are continuous, so the fixed-point error stays
+ * that of the interior. Returns 0 for the exact kernel (also beyond two periods).
+ */
+static inline int fold(ik_boundary boundary, int v, int n, int *folded) {
+    const int one = 1 << COORD_BITS, size = n << COORD_BITS;
+    const int period = boundary == IK_REFLECT ? 2 * size : size;
+    if (v < 0) v += period;
+    if (v < 0) v += period;
+    if (v >= period) v -= period;
+    if (v >= period) v -= period;
+    if (v < 0 || v >= period) return 0;
+    if (boundary == IK_REFLECT) {
+        if (v >= size) v = period - one - v;
+        v = v < 0 ? 0 : (v > size - one ? size - one : v);
+    } else if ((v >> COORD_BITS) >= n - 1) {
+        return 0;
+    }
+    *folded = v;
+    return 1;
+}
+
 /* Taps of the pixel at fixed coordinates (y, x); 0 when it belongs to the exact kernel. */
 static inline int taps_of(const ik_source *s, ik_boundary boundary, int y, int x, fixed_taps *t) {
     const int ymax = (s->height - 1) << COORD_BITS, xmax = (s->width - 1) << COORD_BITS;
     if (boundary == IK_NEAREST) {
         y = y < 0 ? 0 : (y > ymax ? ymax : y);
         x = x < 0 ? 0 : (x > xmax ? xmax : x);
+    } else if (folds(boundary)) {
+        if (!fold(boundary, y, s->height, &y) || !fold(boundary, x, s->width, &x)) return 0;
     } else if (y < MARGIN || y > ymax - MARGIN || x < MARGIN || x > xmax - MARGIN) {
         return 0;
     }
@@ -121,6 +154,26 @@ static void pixels_portable(const row_job *j, int c, int end) {
     }
 }
 
+/* fold() on eight lanes; `bad` marks the lanes for the exact kernel. */
+__attribute__((target("avx2")))
+static inline __m256i fold_avx2(ik_boundary boundary, __m256i v, int n, __m256i *bad) {
+    const int one = 1 << COORD_BITS, size = n << COORD_BITS;
+    const int period = boundary == IK_REFLECT ? 2 * size : size;
+    const __m256i zero = _mm256_setzero_si256(), p = _mm256_set1_epi32(period), last = _mm256_set1_epi32(period - 1);
+    for (int i = 0; i < 2; i++) v = _mm256_add_epi32(v, _mm256_and_si256(_mm256_cmpgt_epi32(zero, v), p));
+    for (int i = 0; i < 2; i++) v = _mm256_sub_epi32(v, _mm256_and_si256(_mm256_cmpgt_epi32(v, last), p));
+    *bad = _mm256_or_si256(_mm256_cmpgt_epi32(zero, v), _mm256_cmpgt_epi32(v, last));
+    if (boundary == IK_REFLECT) {
+        __m256i mirrored = _mm256_sub_epi32(_mm256_set1_epi32(period - one), v);
+        v = _mm256_blendv_epi8(v, mirrored, _mm256_cmpgt_epi32(v, _mm256_set1_epi32(size - 1)));
+        v = _mm256_min_epi32(_mm256_max_epi32(v, zero), _mm256_set1_epi32(size - one));
+    } else {
+        /* the last column: (v >> 16) >= n - 1 */
+        *bad = _mm256_or_si256(*bad, _mm256_cmpgt_epi32(v, _mm256_set1_epi32(((n - 1) << COORD_BITS) - 1)));
+    }
+    return v;
+}
+
 /*
  * Eight 3-channel pixels per step. Lanes of the three working registers are (pixel, channel)
  * items in output order (RGB RGB ...), so results need no transposing: each 128-bit half holds
@@ -142,6 +195,18 @@ static void block_rgb_avx2(const row_job *j, int a, __m256i lane_dy, __m256i lan
     if (j->boundary == IK_NEAREST) {
         y = _mm256_min_epi32(_mm256_max_epi32(y, _mm256_setzero_si256()), ymax);
         x = _mm256_min_epi32(_mm256_max_epi32(x, _mm256_setzero_si256()), xmax);
+    } else if (folds(j->boundary)) {
+        __m256i bad_y, bad_x;
+        y = fold_avx2(j->boundary, y, s->height, &bad_y);
+        x = fold_avx2(j->boundary, x, s->width, &bad_x);
+        __m256i bad = _mm256_or_si256(bad_y, bad_x);
+        exact = _mm256_movemask_ps(_mm256_castsi256_ps(bad));
+        if (exact == 0xFF) {
+            for (int k = 0; k < BLOCK; k++) exact_pixel(j, a + k);
+            return;
+        }
+        y = _mm256_andnot_si256(bad, y);
+        x = _mm256_andnot_si256(bad, x);
     } else {
         const __m256i low = _mm256_set1_epi32(MARGIN - 1);
         __m256i out = _mm256_or_si256(
@@ -255,7 +320,8 @@ void ik_warp_row_fast(const ik_source *source, ik_boundary boundary, float cval,
                       double a01, double a11, int c0, int c1, uint8_t *out, ptrdiff_t out_step) {
     int dy = fixed_coordinate(a01), dx = fixed_coordinate(a11);
     /* Steps that could overflow 32 bits within a block, or sides too large: all exact. */
-    if (!fits_fast_path(source) || abs(dy) >= (1 << 26) || abs(dx) >= (1 << 26) || c0 < 0) {
+    if (!fits_fast_path(source) || abs(dy) >= (1 << 26) || abs(dx) >= (1 << 26) || c0 < 0 ||
+        (folds(boundary) && (source->width > FOLD_LIMIT || source->height > FOLD_LIMIT))) {
         ik_warp_row(source, boundary, cval, row_base, col_base, a01, a11, c0, c1, out, out_step, IK_ROUND, NULL);
         return;
     }
