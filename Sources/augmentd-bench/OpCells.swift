@@ -13,6 +13,7 @@ func opCells(size: String, images: [Image]) -> [BenchCell] {
         var transform = KerasTransform()
         cells.append(BenchCell(size: size, op: op, variant: variant, pixels: pixels, inputCount: images.count) { i in
             var p = KerasParameters()
+            p.geometry = .keras   // the reference's geometry unless a cell says "(centered)"
             configure(&p, images[i])
             blackHole(transform.apply(p, to: images[i]).pixels.count)
         })
