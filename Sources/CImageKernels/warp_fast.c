@@ -18,7 +18,6 @@
  * whose fill semantics matter) go to the exact kernel, ik_warp_row.
  */
 #include <immintrin.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "image_kernels.h"
