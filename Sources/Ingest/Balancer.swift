@@ -70,21 +70,12 @@ public struct Balancer: Sendable {
         let description: String
     }
 
-    private func profile(of record: OriginalRecord) -> Profile? {
-        var candidates = [Profile]()
-        if let json = record.profileJSON, let recorded = try? JSONDecoder().decode(Profile.self, from: Data(json.utf8)) {
-            candidates.append(recorded)
-        }
-        candidates += profiles.keys.sorted().compactMap { profiles[$0] }
-        return candidates.first { $0.canonicalHash.hex == record.profileHash }
-    }
-
     private func write(_ extra: BalancePlan.Extra, _ factory: inout VariantFactory) throws -> Int {
         let record = extra.original
         guard let path = record.originalPath, let hash = SHA256Digest(hex: record.hash) else {
             throw BalanceError(description: "the ledger has no dataset path for \(record.hash.prefix(8))")
         }
-        guard let profile = profile(of: record) else {
+        guard let profile = Profile.recorded(for: record, candidates: profiles.keys.sorted().compactMap { profiles[$0] }) else {
             throw BalanceError(description: "\(path): the profile it was added with (\(record.profile)) is no longer known")
         }
         let bytes = try RegularFile.read(path)
@@ -95,8 +86,6 @@ public struct Balancer: Sendable {
         let variants = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash,
                                             profile: profile, profileHash: profile.canonicalHash, indices: extra.indices)
         let folder = DurableFile.split(path).folder
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var records = [VariantRecord]()
         for variant in variants {
             let target = "\(folder)/\(DatasetLayout.variantName(sourceName: record.sourceName, hash: hash, variant: variant.index, format: variant.format))"
@@ -111,8 +100,7 @@ public struct Balancer: Sendable {
                 }
             }
             CrashPoint.reached("balance-variant-written")
-            records.append(VariantRecord(index: variant.index, path: target, format: variant.format.rawValue,
-                                         parametersJSON: String(decoding: try encoder.encode(variant.parameters), as: UTF8.self)))
+            records.append(try variant.record(path: target))
         }
         try DurableFile.syncFolder(folder)
         try ledger.addVariants(originalID: record.id, records)

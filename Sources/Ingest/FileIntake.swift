@@ -219,8 +219,6 @@ public struct FileIntake: Sendable {
     func writeVariants(of image: Image, info: ImageInfo, hash: SHA256Digest, folder: String, sourceName: String,
                        split: Split, factory: inout VariantFactory, written: inout [String]) throws -> [VariantRecord] {
         guard split == .train, profile.variants > 0 else { return [] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var records = [VariantRecord]()
         for k in 1...profile.variants {
             let variant = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash, profile: profile,
@@ -231,9 +229,7 @@ public struct FileIntake: Sendable {
                 try DurableFile.write(variant.bytes, to: "\(folder)/\(name)", syncFolder: false)
             }
             written.append("\(folder)/\(name)")
-            let json = String(decoding: try encoder.encode(variant.parameters), as: UTF8.self)
-            records.append(VariantRecord(index: k, path: "\(folder)/\(name)", format: variant.format.rawValue,
-                                         parametersJSON: json))
+            records.append(try variant.record(path: "\(folder)/\(name)"))
         }
         return records
     }
@@ -340,13 +336,8 @@ extension FileIntake {
     /// repair renders exactly the bytes an uninterrupted run would have written. Nil when the
     /// record carries no profile (ledgers from before 0.3.0) and no configured one has its hash.
     public func withRecordedProfile(of record: OriginalRecord, configured: [String: Profile]) -> FileIntake? {
-        var candidates = [Profile]()
-        if let json = record.profileJSON, let recorded = try? JSONDecoder().decode(Profile.self, from: Data(json.utf8)) {
-            candidates.append(recorded)
-        }
-        candidates.append(profile)
-        candidates += configured.keys.sorted().compactMap { configured[$0] }
-        guard let match = candidates.first(where: { $0.canonicalHash.hex == record.profileHash }) else { return nil }
+        let others = [profile] + configured.keys.sorted().compactMap { configured[$0] }
+        guard let match = Profile.recorded(for: record, candidates: others) else { return nil }
         var copy = FileIntake(inbox: inbox, profileName: record.profile, profile: match, layout: layout, limits: limits,
                               ledger: ledger)
         copy.version = version

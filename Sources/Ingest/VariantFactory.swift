@@ -1,6 +1,8 @@
 import Augment
 import Codecs
+import Foundation
 import Hashing
+import Ledger
 
 /// One rendered and encoded variant, ready to be written.
 public struct EncodedVariant: Sendable {
@@ -8,6 +10,26 @@ public struct EncodedVariant: Sendable {
     public let parameters: VariantParameters
     public let format: ImageFormat
     public let bytes: [UInt8]
+
+    /// What the ledger records for this variant written at `path` (parameters as sorted-key JSON).
+    func record(path: String) throws -> VariantRecord {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return VariantRecord(index: index, path: path, format: format.rawValue,
+                             parametersJSON: String(decoding: try encoder.encode(parameters), as: UTF8.self))
+    }
+}
+
+extension Profile {
+    /// The profile an original was claimed with: the one recorded with it, else a configured one
+    /// with the recorded hash; nil when none has that hash any more.
+    static func recorded(for record: OriginalRecord, candidates others: [Profile]) -> Profile? {
+        var candidates = [Profile]()
+        if let json = record.profileJSON, let recorded = try? JSONDecoder().decode(Profile.self, from: Data(json.utf8)) {
+            candidates.append(recorded)
+        }
+        return (candidates + others).first { $0.canonicalHash.hex == record.profileHash }
+    }
 }
 
 /// Decodes an original once and renders its variants under a profile. Holds per-worker
