@@ -26,9 +26,18 @@ public final class DaemonProcess {
 
     /// Sends a signal and waits for the exit status.
     @discardableResult
-    public func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+    /// Sends `signal` (0: none, the daemon is expected to exit by itself) and waits for the exit,
+    /// at most `within` seconds: a daemon still running then is killed and -1 returned, so a test
+    /// fails instead of hanging the suite.
+    public func stop(_ signal: Int32 = SIGTERM, within seconds: Double = 120) -> Int32 {
         kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill9()
+            process.waitUntilExit()
+            return -1
+        }
         return process.terminationStatus
     }
 
