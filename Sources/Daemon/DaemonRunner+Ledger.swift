@@ -13,17 +13,20 @@ extension DaemonRunner {
     static func openLedger(_ config: Configuration) throws -> Ledger {
         let path = Configuration.absolutePath("\(config.daemon.stateDir)/ledger.sqlite")
         let rebuild = "augmentd ledger rebuild --config \(config.file)"
-        if !FileMoves.exists(path) {
+        let exists = FileMoves.exists(path)
+        if exists, let damage = Ledger.damage(at: path) {
+            let fix = "Rebuild it from the dataset with `\(rebuild)` (the damaged file is kept beside it)"
+            throw DaemonError(description: "the ledger \(path) is damaged (\(damage)); stopping before files are lost. \(fix)",
+                              exitStatus: DaemonError.ledgerNeedsAttention)
+        }
+        if !exists || !Ledger.recordsAnyOriginal(at: path) {
             if let original = DatasetLayout(root: config.daemon.datasetRoot).firstOriginal() {
-                let what = "the ledger \(path) is missing but dataset_root \(Configuration.absolutePath(config.daemon.datasetRoot)) already holds originals (\(Configuration.absolutePath(original)))"
+                let state = exists ? "records no originals" : "is missing"
+                let what = "the ledger \(path) \(state) but dataset_root \(Configuration.absolutePath(config.daemon.datasetRoot)) already holds originals (\(Configuration.absolutePath(original)))"
                 let why = "without it the same images would be added again"
                 let fix = "Rebuild it from the dataset with `\(rebuild)`, or point state_dir at the folder that holds it"
                 throw DaemonError(description: "\(what); \(why). \(fix)", exitStatus: DaemonError.ledgerNeedsAttention)
             }
-        } else if let damage = Ledger.damage(at: path) {
-            let fix = "Rebuild it from the dataset with `\(rebuild)` (the damaged file is kept beside it)"
-            throw DaemonError(description: "the ledger \(path) is damaged (\(damage)); stopping before files are lost. \(fix)",
-                              exitStatus: DaemonError.ledgerNeedsAttention)
         }
         do {
             let ledger = try Ledger(path: path)

@@ -39,17 +39,3 @@ extension Ledger {
         }
     }
 }
-
-extension Ledger {
-    /// What `PRAGMA quick_check` says: nil when the file is sound, else SQLite's first complaints.
-    public static func damage(at path: String) -> String? {
-        do {
-            let db = try SQLiteConnection(path: path, create: false)
-            var problems = [String]()
-            try db.query("PRAGMA quick_check(5)") { problems.append($0.text(0)) }
-            return problems == ["ok"] ? nil : problems.joined(separator: "; ")
-        } catch {
-            return error.message
-        }
-    }
-}

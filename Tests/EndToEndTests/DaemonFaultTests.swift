@@ -149,8 +149,8 @@ extension DaemonTests {
         #expect(daemon.log.contains(ledger.path) && daemon.log.contains("augmentd ledger rebuild"), "\(daemon.log)")
     }
 
-    /// A deleted ledger beside a dataset that holds originals is refused (the same bytes would be
-    /// added again under new names); the rebuild brings it back.
+    /// A deleted or empty ledger beside a dataset that holds originals is refused (the same bytes
+    /// would be added again under new names); the rebuild brings it back.
     @Test func aMissingLedgerBesideADatasetIsRefused() throws {
         let dir = try TemporaryDirectory("daemon-missing-ledger")
         let config = try Self.config(dir, variants: 1)
@@ -159,6 +159,11 @@ extension DaemonTests {
         let refused = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log2.txt"))
         #expect(refused.stop(0) == 78, "\(refused.log)")
         #expect(refused.log.contains("is missing") && refused.log.contains("augmentd ledger rebuild --config"), "\(refused.log)")
+        // An empty file in its place (a copy without its write-ahead log, a `touch`) knows nothing either.
+        FileManager.default.createFile(atPath: dir.file("state/ledger.sqlite").path, contents: Data())
+        let empty = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log-empty.txt"))
+        #expect(empty.stop(0) == 78, "\(empty.log)")
+        #expect(empty.log.contains("records no originals") && empty.log.contains("augmentd ledger rebuild --config"), "\(empty.log)")
         let rebuild = try AugmentdBinary.run(["ledger", "rebuild", "--config", config.path], currentDirectory: dir.url)
         #expect(rebuild.status == 0 && rebuild.stdout.contains("1 originals"), "\(rebuild.stdout)\(rebuild.stderr)")
         let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log3.txt"))

@@ -140,3 +140,39 @@ struct LedgerRetrainTests {
         #expect(try ledger.runCounts() == ["failed": 1, "succeeded": 2])
     }
 }
+
+/// Damage found before the daemon trusts a ledger: a file cut short is named even when the part cut
+/// off held only free pages (which `quick_check` never reads).
+struct LedgerDamageTests {
+    @Test func aLedgerCutShortIsDamagedEvenWhenOnlyFreePagesWereLost() throws {
+        let dir = try TemporaryDirectory("ledger-damage")
+        let path = dir.file("ledger.sqlite").path
+        do {
+            let ledger = try Ledger(path: path)
+            // Many claims, then all released: their pages are free, at the end of the file.
+            let ids = try (0..<400).map { n in
+                try ledger.claim(hash: String(repeating: "\(n % 10)", count: 64) + "\(n)", label: "cats", split: "train",
+                                 sourceName: String(repeating: "x", count: 200) + "\(n).png", inbox: "/in",
+                                 profile: "p", profileHash: "ph", now: 1).0.id
+            }
+            for id in ids { try ledger.releaseClaim(id: id) }
+        }
+        #expect(Ledger.damage(at: path) == nil, "a sound ledger was called damaged")
+        // Cut off only free *leaf* pages (listed in a trunk page, never read by quick_check).
+        let file = try Data(contentsOf: URL(fileURLWithPath: path))
+        func u32(_ at: Int) -> Int { file[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        let pageSize = u32(16) >> 16, pages = u32(28)
+        var leaves = Set<Int>(), trunk = u32(32)
+        while trunk != 0 {
+            let base = (trunk - 1) * pageSize
+            leaves.formUnion((0..<u32(base + 4)).map { u32(base + 8 + 4 * $0) })
+            trunk = u32(base)
+        }
+        var kept = pages
+        while leaves.contains(kept) { kept -= 1 }
+        #expect(kept < pages, "no free leaf pages at the end of the file")
+        #expect(truncate(path, off_t(kept * pageSize)) == 0)
+        let damage = try #require(Ledger.damage(at: path))
+        #expect(damage.contains("cut short"), "\(damage)")
+    }
+}
