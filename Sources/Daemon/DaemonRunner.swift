@@ -250,7 +250,7 @@ public final class DaemonRunner {
                 + "nothing at or below it can be opened; move it to a shorter path"
             log("cannot take \(path): \(reason)")
             try? ledger.record(.failed, inbox: inbox, path: path, label: intakes.intake(for: path).flatMap { try? $0.label(of: path).get() },
-                               reason: reason)
+                               reason: reason, failureClass: .pathTooLong)
         case .overflow:
             break
         }
@@ -356,7 +356,7 @@ public final class DaemonRunner {
         guard !path.isEmpty, force || now - lastMetrics >= 5 else { return }
         lastMetrics = now
         do {
-            let input = MetricsFile.Input(summary: try ledger.summary(), failureReasons: try ledger.failureReasons(),
+            let input = MetricsFile.Input(summary: try ledger.summary(), failureClasses: try ledger.failureClasses(),
                                           counters: counters.snapshot, queue: queue.counts, retrainRuns: try ledger.runCounts(),
                                           startTime: startTime, now: Date().timeIntervalSince1970)
             try MetricsFile.write(MetricsFile.render(input), to: path)

@@ -9,7 +9,7 @@ import LinuxSystem
 struct MetricsFile {
     struct Input {
         var summary: [LedgerSummary]
-        var failureReasons: [String: Int]
+        var failureClasses: [FailureClass: Int]
         var counters: DaemonCounters.Snapshot
         var queue: (ready: Int, inFlight: Int, later: Int)
         var retrainRuns: [String: Int]
@@ -33,10 +33,8 @@ struct MetricsFile {
             for s in input.summary { text.sample(name, ["inbox": s.inbox, "label": s.label], s.events[kind] ?? 0) }
         }
         text.family("augmentd_failures_total", "counter", "Files moved to .failed, by reason class.")
-        var byClass = [String: Int]()
-        for (reason, count) in input.failureReasons { byClass[FailureReason.className(of: reason), default: 0] += count }
-        for (name, count) in byClass.sorted(by: { $0.key < $1.key }) {
-            text.sample("augmentd_failures_total", ["reason": name], count)
+        for (failureClass, count) in input.failureClasses.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            text.sample("augmentd_failures_total", ["reason": failureClass.rawValue], count)
         }
         text.family("augmentd_queue_depth", "gauge", "Paths waiting for a worker, being processed, or waiting to settle.")
         text.sample("augmentd_queue_depth", ["state": "ready"], input.queue.ready)

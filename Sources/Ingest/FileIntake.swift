@@ -71,16 +71,16 @@ public struct FileIntake: Sendable {
     }
 
     /// The label of a file from its place below the inbox, or why it has none.
-    public func label(of path: String) -> Result<String, IntakeFailure> {
+    public func label(of path: String) -> Result<String, FileFailure> {
         // Labels are NFC: "café" typed on Linux and "café" copied from macOS (NFD) are one class.
         if !inbox.label.isEmpty { return .success(inbox.label.precomposedStringWithCanonicalMapping) }
         let relative = relativePath(path)
         let parts = relative.split(separator: "/")
         guard parts.count >= 2 else {
-            return .failure(IntakeFailure("not in a label folder: with label = \"\" the first folder below the inbox names the class"))
+            return .failure(FileFailure(.badLabel, "not in a label folder: with label = \"\" the first folder below the inbox names the class"))
         }
         let label = String(parts[0]).precomposedStringWithCanonicalMapping
-        if let problem = LabelRules.problem(with: label) { return .failure(IntakeFailure("bad label folder \"\(label)\": \(problem)")) }
+        if let problem = LabelRules.problem(with: label) { return .failure(FileFailure(.badLabel, "bad label folder \"\(label)\": \(problem)")) }
         return .success(label)
     }
 
@@ -111,7 +111,7 @@ public struct FileIntake: Sendable {
         let label: String
         switch self.label(of: path) {
         case .success(let l): label = l
-        case .failure(let failure): return fail(path, failure.reason, now: now)
+        case .failure(let failure): return fail(path, failure, now: now)
         }
         let bytes: [UInt8]
         do {
@@ -119,7 +119,7 @@ public struct FileIntake: Sendable {
         } catch {
             if case .notRegularFile(let kind) = error { return .refused(kind) }
             if error.isNotFound { return .vanished }
-            return fail(path, error.description, now: now)
+            return fail(path, FileFailure(reading: error), now: now)
         }
         // Second look: a file that changed while we read it is still being written.
         guard let after = try? FileMoves.status(path) else { return .vanished }
@@ -134,7 +134,8 @@ public struct FileIntake: Sendable {
             if let existing = try ledger.original(hash: hash.hex), existing.status == .done {
                 if existing.label != label {
                     try ledger.record(.labelConflict, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
-                                      reason: "the same bytes are already in the dataset as \"\(existing.label)\"")
+                                      reason: "the same bytes are already in the dataset as \"\(existing.label)\"",
+                                      failureClass: .labelConflict)
                     _ = moveToFailed(path, reason: "label conflict: the same bytes are already in the dataset as "
                                      + "\"\(existing.label)\" (\(existing.originalPath ?? "?"))", now: now)
                     return .labelConflict(hash: hash.hex, existingLabel: existing.label)
@@ -155,7 +156,7 @@ public struct FileIntake: Sendable {
                 if error.mayBeIncomplete && age > -settleSeconds && age < truncatedGraceSeconds {
                     return .notReady(retryAt: status.modified + truncatedGraceSeconds)
                 }
-                return fail(path, error.description, now: now)
+                return fail(path, FileFailure(error), now: now)
             }
             let split = Split.of(hash, valFraction: inbox.valFraction)
             let sourceName = (path as NSString).lastPathComponent
@@ -208,7 +209,7 @@ public struct FileIntake: Sendable {
         } catch let error as SystemError {
             return .failed(reason: "\(error)", movedTo: nil)
         } catch let error as CodecError {
-            return fail(path, error.description, now: now)
+            return fail(path, FileFailure(error), now: now)
         } catch {
             return .failed(reason: "\(error)", movedTo: nil)
         }
@@ -270,11 +271,12 @@ public struct FileIntake: Sendable {
         }
     }
 
-    func fail(_ path: String, _ reason: String, now: Double) -> IntakeOutcome {
-        let moved = moveToFailed(path, reason: reason, now: now)
+    func fail(_ path: String, _ failure: FileFailure, now: Double) -> IntakeOutcome {
+        let moved = moveToFailed(path, reason: failure.message, now: now)
         let label = try? self.label(of: path).get()
-        try? ledger.record(.failed, inbox: inbox.inbox, path: path, label: label, reason: reason, now: now)
-        return .failed(reason: reason, movedTo: moved)
+        try? ledger.record(.failed, inbox: inbox.inbox, path: path, label: label, reason: failure.message,
+                           failureClass: failure.failureClass, now: now)
+        return .failed(reason: failure.message, movedTo: moved)
     }
 
     /// `<inbox>/.failed/<path below the inbox>` (a numeric suffix where a name is taken) with
@@ -302,12 +304,6 @@ public struct FileIntake: Sendable {
             return nil
         }
     }
-}
-
-/// Why a file could not be taken, before any decoding.
-public struct IntakeFailure: Error, Equatable, Sendable {
-    public let reason: String
-    public init(_ reason: String) { self.reason = reason }
 }
 
 extension FileIntake {

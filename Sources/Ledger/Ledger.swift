@@ -207,12 +207,15 @@ public final class Ledger: Sendable {
     }
 
     /// Records a failure, duplicate, label conflict or refusal.
+    /// `failureClass` classes a failure (or a label conflict) for metrics; nil for other kinds.
     public func record(_ kind: EventKind, inbox: String, path: String, hash: String? = nil, label: String? = nil,
-                       reason: String, now: Double = Date().timeIntervalSince1970) throws(LedgerError) {
+                       reason: String, failureClass: FailureClass? = nil,
+                       now: Double = Date().timeIntervalSince1970) throws(LedgerError) {
         try withConnection { db throws(LedgerError) in
-            try db.query("INSERT INTO events (at, kind, inbox, path, hash, label, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [.real(now), .text(kind.rawValue), .text(inbox), .text(path), .optional(hash),
-                          .optional(label), .text(reason)])
+            try db.query("""
+                INSERT INTO events (at, kind, inbox, path, hash, label, reason, reason_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.real(now), .text(kind.rawValue), .text(inbox), .text(path), .optional(hash),
+                      .optional(label), .text(reason), .optional(failureClass?.rawValue)])
         }
     }
 
@@ -235,12 +238,12 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// How many failures were recorded with each reason text.
-    public func failureReasons() throws(LedgerError) -> [String: Int] {
+    /// How many files were failed, by class.
+    public func failureClasses() throws(LedgerError) -> [FailureClass: Int] {
         try withConnection { db throws(LedgerError) in
-            var out = [String: Int]()
-            try db.query("SELECT reason, COUNT(*) FROM events WHERE kind = 'failed' GROUP BY reason") { row in
-                out[row.text(0)] = Int(row.int(1))
+            var out = [FailureClass: Int]()
+            try db.query("SELECT reason_class, COUNT(*) FROM events WHERE kind = 'failed' GROUP BY reason_class") { row in
+                out[FailureClass(rawValue: row.optionalText(0) ?? "") ?? .other, default: 0] += Int(row.int(1))
             }
             return out
         }

@@ -110,6 +110,25 @@ enum Migrations {
                 PRIMARY KEY (run_id, original_id, k)
             );
             """),
+        ("events.reason_class", """
+            -- Failures carry their class (FailureClass); older rows get it from their message's
+            -- prefix, as 0.3.0 derived it.
+            ALTER TABLE events ADD COLUMN reason_class TEXT;
+            UPDATE events SET reason_class = CASE
+                WHEN kind = 'label_conflict' THEN 'label_conflict'
+                WHEN kind <> 'failed' THEN NULL
+                WHEN reason LIKE 'empty file%' THEN 'empty'
+                WHEN reason LIKE 'unsupported format%' THEN 'unsupported_format'
+                WHEN reason LIKE 'truncated%' THEN 'truncated'
+                WHEN reason LIKE 'corrupt%' THEN 'corrupt'
+                WHEN reason LIKE 'unsupported %' THEN 'unsupported_feature'
+                WHEN reason LIKE 'image too large%' OR reason LIKE 'file too large%' THEN 'too_large'
+                WHEN reason LIKE 'out of memory%' THEN 'out_of_memory'
+                WHEN reason LIKE 'cannot encode%' THEN 'encode_failed'
+                WHEN reason LIKE 'bad label folder%' OR reason LIKE 'not in a label folder%' THEN 'bad_label'
+                WHEN reason LIKE 'the path is %' THEN 'path_too_long'
+                ELSE 'other' END;
+            """),
     ]
 
     static func apply(_ db: SQLiteConnection) throws(LedgerError) {
