@@ -56,7 +56,8 @@ struct BalanceCommand: ParsableCommand {
         var failures = [Balancer.Failure]()
         if !dryRun && plan.variantCount > 0 {
             ProcessSignals.install(reload: false)
-            let balancer = Balancer(ledger: ledger, limits: DecodeLimits(maxPixels: configuration.daemon.maxPixels),
+            let balancer = Balancer(ledger: ledger, layout: DatasetLayout(root: configuration.daemon.datasetRoot),
+                                    limits: DecodeLimits(maxPixels: configuration.daemon.maxPixels),
                                     profiles: configuration.profiles, workers: workers)
             let result = balancer.run(plan, shouldStop: { ProcessSignals.isStopRequested })
             failures = result.failures

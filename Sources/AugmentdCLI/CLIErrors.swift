@@ -1,6 +1,7 @@
 import Codecs
 import Config
 import Foundation
+import Ingest
 import Ledger
 import LinuxSystem
 
@@ -21,9 +22,8 @@ enum CLIErrors {
 
     /// Opens the ledger of `configuration` for a command; a damaged file is named with the way out.
     static func openLedger(_ configuration: Configuration) throws -> Ledger {
-        let path = "\(configuration.daemon.stateDir)/ledger.sqlite"
         do {
-            return try Ledger(path: path)
+            return try DatasetLedger.open(configuration)
         } catch {
             throw ledgerFailure(error, configuration)
         }

@@ -90,7 +90,8 @@ struct LedgerRebuildCommand: ParsableCommand {
     /// Writes every original of the inventory into a new ledger at `path` (closed on return).
     static func fill(_ path: String, from inventory: DatasetInventory,
                      configuration: Configuration) throws -> (originals: Int, variants: Int) {
-        let ledger = try Ledger(path: path)
+        let ledger = try Ledger(path: path)   // new: its paths are keys from the start
+        let layout = DatasetLayout(root: configuration.daemon.datasetRoot)
         let decoder = ImageDecoder(limits: DecodeLimits(maxPixels: configuration.daemon.maxPixels))
         var originals = 0
         var variants = 0
@@ -112,14 +113,14 @@ struct LedgerRebuildCommand: ParsableCommand {
                                                             width: width, height: height)
                     json = (try? encoder.encode(parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 }
-                records.append(VariantRecord(index: k, path: variant.path, format: variant.format.rawValue,
+                records.append(VariantRecord(index: k, path: layout.key(of: variant.path), format: variant.format.rawValue,
                                              parametersJSON: json))
             }
             let modified = (try? FileMoves.status(found.path))?.modified ?? Date().timeIntervalSince1970
             let record = OriginalRecord(
                 id: 0, hash: found.hash.hex, label: found.label, split: found.split.rawValue, sourceName: found.sourceName,
                 inbox: watch.map { Configuration.inboxPath($0.inbox) } ?? "", profile: profileName,
-                profileHash: profileHash.hex, profileJSON: nil, status: .done, originalPath: found.path,
+                profileHash: profileHash.hex, profileJSON: nil, status: .done, originalPath: layout.key(of: found.path),
                 createdAt: modified, updatedAt: modified)
             if try ledger.recordRebuilt(record, variants: records) {
                 originals += 1

@@ -25,6 +25,7 @@ final class BalanceScheduler {
     private var seenAdded = -1
     private var changedAt = 0.0
     private var balancedAdded = -1
+    private var layout = DatasetLayout(root: "dataset")
 
     init(ledger: Ledger, workers: Int, log: @escaping @Sendable (String) -> Void) {
         self.ledger = ledger
@@ -37,6 +38,7 @@ final class BalanceScheduler {
         quietPeriod = config.balance?.quietPeriod ?? config.retrain?.quietPeriod ?? 30
         profiles = config.profiles
         limits = DecodeLimits(maxPixels: config.daemon.maxPixels)
+        layout = DatasetLayout(root: config.daemon.datasetRoot)
         lockPath = "\(config.daemon.stateDir)/balance.lock"
         balancedAdded = -1   // settings may have changed: look again once quiet
     }
@@ -53,7 +55,7 @@ final class BalanceScheduler {
         balancedAdded = added
         running.set(true)
         let (ledger, log, running, lockPath) = (self.ledger, self.log, self.running, self.lockPath)
-        let balancer = Balancer(ledger: ledger, limits: limits, profiles: profiles, workers: workers)
+        let balancer = Balancer(ledger: ledger, layout: layout, limits: limits, profiles: profiles, workers: workers)
         let thread = Thread {
             defer { running.set(false) }
             guard let lock = try? FileLock.tryAcquire(lockPath) else {

@@ -11,7 +11,7 @@ extension DaemonRunner {
     /// already holds originals, stops the daemon with the way out (`augmentd ledger rebuild`)
     /// instead of adding the same bytes again or losing track of files.
     static func openLedger(_ config: Configuration) throws -> Ledger {
-        let path = Configuration.absolutePath("\(config.daemon.stateDir)/ledger.sqlite")
+        let path = DatasetLedger.path(config)
         let rebuild = "augmentd ledger rebuild --config \(config.file)"
         let exists = FileMoves.exists(path)
         if exists, let damage = Ledger.damage(at: path) {
@@ -29,7 +29,7 @@ extension DaemonRunner {
             }
         }
         do {
-            let ledger = try Ledger(path: path)
+            let ledger = try DatasetLedger.open(config)
             try ledger.clearAllBlocked()   // blocked files are found again by their first attempt
             return ledger
         } catch {

@@ -16,13 +16,16 @@ import Synchronization
 /// an uninterrupted one writes.
 public struct Balancer: Sendable {
     public let ledger: Ledger
+    /// Where the ledger's dataset keys are on this host.
+    public let layout: DatasetLayout
     public let limits: DecodeLimits
     /// The configured profiles: used for originals recorded before profiles were kept in the ledger.
     public let profiles: [String: Profile]
     public let workers: Int
 
-    public init(ledger: Ledger, limits: DecodeLimits, profiles: [String: Profile], workers: Int) {
+    public init(ledger: Ledger, layout: DatasetLayout, limits: DecodeLimits, profiles: [String: Profile], workers: Int) {
         self.ledger = ledger
+        self.layout = layout
         self.limits = limits
         self.profiles = profiles
         self.workers = max(1, workers)
@@ -39,7 +42,7 @@ public struct Balancer: Sendable {
         -> (variants: Int, failures: [Failure])
     {
         // What a balance run killed mid-write left in these folders (a running daemon's writes stay).
-        for folder in Set(plan.extras.compactMap { $0.original.originalPath.map { DurableFile.split($0).folder } }) {
+        for folder in Set(plan.extras.compactMap { $0.original.originalPath.map { DurableFile.split(layout.path(of: $0)).folder } }) {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where DurableFile.isAbandonedTemp(name) {
                 try? FileMoves.remove("\(folder)/\(name)")
             }
@@ -58,7 +61,7 @@ public struct Balancer: Sendable {
                     let count = try write(extra, &factory)
                     written.wrappingAdd(count, ordering: .relaxed)
                 } catch {
-                    failures.withLock { $0.append(Failure(original: extra.original.originalPath ?? extra.original.hash,
+                    failures.withLock { $0.append(Failure(original: extra.original.originalPath.map(layout.path(of:)) ?? extra.original.hash,
                                                           reason: "\(error)")) }
                 }
             }
@@ -72,7 +75,7 @@ public struct Balancer: Sendable {
 
     private func write(_ extra: BalancePlan.Extra, _ factory: inout VariantFactory) throws -> Int {
         let record = extra.original
-        guard let path = record.originalPath, let hash = SHA256Digest(hex: record.hash) else {
+        guard let path = record.originalPath.map(layout.path(of:)), let hash = SHA256Digest(hex: record.hash) else {
             throw BalanceError(description: "the ledger has no dataset path for \(record.hash.prefix(8))")
         }
         guard let profile = Profile.recorded(for: record, candidates: profiles.keys.sorted().compactMap { profiles[$0] }) else {
@@ -100,7 +103,7 @@ public struct Balancer: Sendable {
                 }
             }
             CrashPoint.reached("balance-variant-written")
-            records.append(try variant.record(path: target))
+            records.append(try variant.record(path: layout.key(of: target)))
         }
         try DurableFile.syncFolder(folder)
         try ledger.addVariants(originalID: record.id, records)

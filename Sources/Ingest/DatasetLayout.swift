@@ -31,6 +31,17 @@ public struct DatasetLayout: Sendable {
         "\(root)/\(split.rawValue)/\(label)"
     }
 
+    /// The ledger's name for a file of this tree: its path below `root`.
+    public func key(of path: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+    }
+
+    /// Where a ledger key is on this host. A host path (from a ledger older than its dataset
+    /// root) is kept as it is.
+    public func path(of key: String) -> String {
+        key.hasPrefix("/") ? key : "\(root)/\(key)"
+    }
+
     /// Every `<split>/<label>` folder of the tree (dot-folders skipped), in a stable order.
     public func labelFolders() -> [(split: Split, label: String, path: String)] {
         let fm = FileManager.default

@@ -137,14 +137,14 @@ public struct FileIntake: Sendable {
                                       reason: "the same bytes are already in the dataset as \"\(existing.label)\"",
                                       failureClass: .labelConflict)
                     _ = moveToFailed(path, reason: "label conflict: the same bytes are already in the dataset as "
-                                     + "\"\(existing.label)\" (\(existing.originalPath ?? "?"))", now: now)
+                                     + "\"\(existing.label)\" (\(existing.originalPath.map(layout.path(of:)) ?? "?"))", now: now)
                     return .labelConflict(hash: hash.hex, existingLabel: existing.label)
                 }
                 try ledger.record(.duplicate, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
-                                  reason: "the same bytes are already in the dataset: \(existing.originalPath ?? "?")")
+                                  reason: "the same bytes are already in the dataset: \(existing.originalPath.map(layout.path(of:)) ?? "?")")
                 try applyOnSuccessToDuplicate(path)
                 try rememberIfKept(path, status, hash: hash)
-                return .duplicate(hash: hash.hex, of: existing.originalPath ?? "")
+                return .duplicate(hash: hash.hex, of: existing.originalPath.map(layout.path(of:)) ?? "")
             }
             let (image, info): (Image, ImageInfo)
             do {
@@ -194,7 +194,7 @@ public struct FileIntake: Sendable {
                 throw error
             }
             do {
-                try ledger.complete(id: record.id, originalPath: originalPath, variants: variants)
+                try ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants)
             } catch {
                 // Every file is in place; the claim stays and the next start's repair records it.
                 return .failed(reason: "\(originalPath) is in the dataset but the ledger could not record it "
@@ -230,7 +230,7 @@ public struct FileIntake: Sendable {
                 try DurableFile.write(variant.bytes, to: "\(folder)/\(name)", syncFolder: false)
             }
             written.append("\(folder)/\(name)")
-            records.append(try variant.record(path: "\(folder)/\(name)"))
+            records.append(try variant.record(path: layout.key(of: "\(folder)/\(name)")))
         }
         return records
     }
@@ -325,7 +325,7 @@ extension FileIntake {
                                                 sourceName: record.sourceName, split: split, factory: &factory,
                                                 written: &written)
         else { return false }
-        return (try? ledger.complete(id: record.id, originalPath: originalPath, variants: variants)) != nil
+        return (try? ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants)) != nil
     }
 
     /// This intake with the profile an original was claimed with (recorded in the ledger), so a

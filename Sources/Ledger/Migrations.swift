@@ -129,6 +129,14 @@ enum Migrations {
                 WHEN reason LIKE 'the path is %' THEN 'path_too_long'
                 ELSE 'other' END;
             """),
+        ("ledger_settings; dataset keys", """
+            -- Facts about the ledger itself. `dataset_keys`: dataset files are recorded as paths
+            -- below dataset_root. A new ledger holds keys from the start; an older one is converted
+            -- by `Ledger.adoptDatasetKeys` (only the opener knows the dataset root).
+            CREATE TABLE ledger_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO ledger_settings (name, value) SELECT 'dataset_keys', 'relative'
+                WHERE NOT EXISTS (SELECT 1 FROM originals);
+            """),
     ]
 
     static func apply(_ db: SQLiteConnection) throws(LedgerError) {

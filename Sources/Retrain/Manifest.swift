@@ -41,31 +41,28 @@ public struct Manifest: Codable, Sendable, Equatable {
         case newOriginals = "new_originals", newVariants = "new_variants", files, labelTotals = "label_totals"
     }
 
-    /// `datasetRoot` is the absolute path the trainer gets; `recordedRoot` the `dataset_root` the
-    /// ledger's paths start with (as configured, possibly relative).
-    public init(runID: String, createdAt: Double, datasetRoot: String, recordedRoot: String,
+    /// `datasetRoot` is the absolute path the trainer gets; the ledger's paths are keys below it.
+    public init(runID: String, createdAt: Double, datasetRoot: String,
                 originals: [UntrainedOriginal], totals: [String: (train: Int, val: Int, variants: Int)],
                 extraVariants: [UntrainedOriginal] = []) {
         formatVersion = 1
         self.runID = runID
         self.createdAt = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: createdAt))
         self.datasetRoot = datasetRoot
-        let root = recordedRoot.hasSuffix("/") ? recordedRoot : recordedRoot + "/"
-        func relative(_ path: String) -> String { path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path }
         var files = [File]()
         for original in originals {
             files.append(File(kind: "original", label: original.label, split: original.split, hash: original.hash,
-                              path: relative(original.path), variant: nil))
+                              path: original.path, variant: nil))
             for variant in original.variants {
                 files.append(File(kind: "variant", label: original.label, split: original.split, hash: original.hash,
-                                  path: relative(variant.path), variant: variant.index))
+                                  path: variant.path, variant: variant.index))
             }
         }
         // Variants added to originals trained on before (balancing): the variants alone.
         for original in extraVariants {
             for variant in original.variants {
                 files.append(File(kind: "variant", label: original.label, split: original.split, hash: original.hash,
-                                  path: relative(variant.path), variant: variant.index))
+                                  path: variant.path, variant: variant.index))
             }
         }
         self.files = files

@@ -53,7 +53,7 @@ public final class RetrainRunner: Sendable {
         let originals = try ledger.untrainedOriginals()
         let extras = try ledger.untrainedVariantsOfTrainedOriginals()
         let manifest = Manifest(runID: runID, createdAt: now, datasetRoot: Configuration.absolutePath(datasetRoot),
-                                recordedRoot: datasetRoot, originals: originals, totals: try ledger.labelTotals(),
+                                originals: originals, totals: try ledger.labelTotals(),
                                 extraVariants: extras)
         return (manifest, originals, extras)
     }
