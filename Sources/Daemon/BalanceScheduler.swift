@@ -18,7 +18,7 @@ final class BalanceScheduler {
     private var limits = DecodeLimits()
     private var lockPath = ""
     private let workers: Int
-    private let ledger: Ledger
+    private let ledger: any BalanceLedger
     private let log: @Sendable (String) -> Void
     private let running = Flag()
     /// `added` when last seen, when it last changed, and when balancing last looked.
@@ -27,7 +27,7 @@ final class BalanceScheduler {
     private var balancedAdded = -1
     private var layout = DatasetLayout(root: "dataset")
 
-    init(ledger: Ledger, workers: Int, log: @escaping @Sendable (String) -> Void) {
+    init(ledger: any BalanceLedger, workers: Int, log: @escaping @Sendable (String) -> Void) {
         self.ledger = ledger
         self.workers = workers
         self.log = log

@@ -24,7 +24,7 @@ public final class DaemonRunner {
     private var config: Configuration
     private let configPath: String
     private let log: @Sendable (String) -> Void
-    private let ledger: Ledger
+    private let ledger: any DaemonLedger
     /// Held for the process's life (close-on-exec, so a trainer does not keep it).
     private let instanceLock: FileLock
     private let intakes: IntakeTable
@@ -198,10 +198,8 @@ public final class DaemonRunner {
     private func checkLedgerFile(now: Double) {
         guard now - lastLedgerCheck >= 1 else { return }
         lastLedgerCheck = now
-        guard ledger.fileIsGone else { return }
         do {
-            try ledger.restoreFile()
-            log("the ledger \(Configuration.absolutePath(ledger.path)) was deleted while running: written back from the open database, nothing lost")
+            if let line = try ledger.upkeep() { log(line) }
         } catch {
             ledgerDamage.report("the ledger file was deleted while running and cannot be written back: \(error)")
         }
@@ -249,8 +247,9 @@ public final class DaemonRunner {
             let reason = "the path is \(path.utf8.count) bytes, longer than Linux takes (\(InboxWatcher.maxPathBytes)): "
                 + "nothing at or below it can be opened; move it to a shorter path"
             log("cannot take \(path): \(reason)")
-            try? ledger.record(.failed, inbox: inbox, path: path, label: intakes.intake(for: path).flatMap { try? $0.label(of: path).get() },
-                               reason: reason, failureClass: .pathTooLong)
+            try? ledger.record(.failed, inbox: inbox, path: path, hash: nil,
+                               label: intakes.intake(for: path).flatMap { try? $0.label(of: path).get() },
+                               reason: reason, failureClass: .pathTooLong, now: Date().timeIntervalSince1970)
         case .overflow:
             break
         }

@@ -16,7 +16,7 @@ final class IntakeTable: Sendable {
     init(version: String) { self.version = version }
 
     /// Builds one intake per `[[watch]]` of `config` and makes them current.
-    func install(_ config: Configuration, ledger: Ledger) {
+    func install(_ config: Configuration, ledger: any IntakeLedger) {
         var intakes = [String: FileIntake]()
         for watch in config.watches {
             var resolved = watch

@@ -11,7 +11,7 @@ import Synchronization
 final class RetrainScheduler {
     private var runner: RetrainRunner?
     private var policy: RetrainPolicy?
-    private let ledger: Ledger
+    private let ledger: any RetrainLedger
     private let log: @Sendable (String) -> Void
     private let running = Flag()
     private var lastCheck = -Double.infinity
@@ -19,7 +19,7 @@ final class RetrainScheduler {
     private var arrivalAge = RecordAge()
     private var startAge = RecordAge()
 
-    init(ledger: Ledger, log: @escaping @Sendable (String) -> Void) {
+    init(ledger: any RetrainLedger, log: @escaping @Sendable (String) -> Void) {
         self.ledger = ledger
         self.log = log
     }

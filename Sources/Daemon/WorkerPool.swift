@@ -11,7 +11,7 @@ final class WorkerPool: Sendable {
     private let queue: WorkQueue
     private let intakes: IntakeTable
     private let counters: DaemonCounters
-    private let ledger: Ledger
+    private let ledger: any IntakeLedger
     private let maxPixels: Int
     private let log: @Sendable (String) -> Void
     /// When a worker last finished a file or found the queue empty.
@@ -21,7 +21,7 @@ final class WorkerPool: Sendable {
     /// Called once when the ledger turns out to be damaged: the daemon stops.
     private let onLedgerDamage: @Sendable (String) -> Void
 
-    init(queue: WorkQueue, intakes: IntakeTable, counters: DaemonCounters, ledger: Ledger, maxPixels: Int,
+    init(queue: WorkQueue, intakes: IntakeTable, counters: DaemonCounters, ledger: any IntakeLedger, maxPixels: Int,
          log: @escaping @Sendable (String) -> Void, onLedgerDamage: @escaping @Sendable (String) -> Void) {
         self.onLedgerDamage = onLedgerDamage
         self.queue = queue
@@ -84,9 +84,10 @@ final class WorkerPool: Sendable {
         case .refused(let kind):
             if counters.firstRefusal(of: path) {
                 log("refused \(path): not a regular file: \(kind.rawValue) (left in place)")
-                try? ledger.record(.refused, inbox: intake.inbox.inbox, path: path,
+                try? ledger.record(.refused, inbox: intake.inbox.inbox, path: path, hash: nil,
                                    label: try? intake.label(of: path).get(),
-                                   reason: "not a regular file: \(kind.rawValue)")
+                                   reason: "not a regular file: \(kind.rawValue)", failureClass: nil,
+                                   now: Date().timeIntervalSince1970)
             }
         case .notReady(let retryAt):
             queue.retry(path, at: MonotonicClock.deadline(forWall: retryAt, wallNow: Date().timeIntervalSince1970))
@@ -100,7 +101,8 @@ final class WorkerPool: Sendable {
             queue.retry(path, at: MonotonicClock.now + delay)
             log("cannot take \(path) yet: \(reason); it stays in the inbox, next try in \(Int(delay)) s")
             let label: String? = try? intake.label(of: path).get()
-            _ = try? ledger.recordBlocked(path: path, inbox: intake.inbox.inbox, label: label, reason: reason)
+            _ = try? ledger.recordBlocked(path: path, inbox: intake.inbox.inbox, label: label, reason: reason,
+                                          now: Date().timeIntervalSince1970)
         case .ledgerDamaged(let message):
             queue.retry(path, at: MonotonicClock.now + 60)
             onLedgerDamage(message)

@@ -15,7 +15,7 @@ import Synchronization
 /// it) is kept and recorded: variants are deterministic, so a restarted run ends with the tree
 /// an uninterrupted one writes.
 public struct Balancer: Sendable {
-    public let ledger: Ledger
+    public let ledger: any BalanceLedger
     /// Where the ledger's dataset keys are on this host.
     public let layout: DatasetLayout
     public let limits: DecodeLimits
@@ -23,7 +23,7 @@ public struct Balancer: Sendable {
     public let profiles: [String: Profile]
     public let workers: Int
 
-    public init(ledger: Ledger, layout: DatasetLayout, limits: DecodeLimits, profiles: [String: Profile], workers: Int) {
+    public init(ledger: any BalanceLedger, layout: DatasetLayout, limits: DecodeLimits, profiles: [String: Profile], workers: Int) {
         self.ledger = ledger
         self.layout = layout
         self.limits = limits

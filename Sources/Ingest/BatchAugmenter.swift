@@ -86,25 +86,11 @@ public struct BatchAugmenter: Sendable {
             try DurableFile.makeFolders(folder)
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: name, hash: hash, format: info.format))"
             if FileMoves.exists(originalPath) { return .alreadyInDataset(original: originalPath) }
-            var count = 0
-            if split == .train && profile.variants > 0 {
-                let variants = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash, profile: profile,
-                                                    profileHash: profileHash, indices: 1...profile.variants)
-                for variant in variants {
-                    let variantName = DatasetLayout.variantName(sourceName: name, hash: hash, variant: variant.index,
-                                                                format: variant.format)
-                    // A variant already there (another profile's, a daemon's) is kept, never replaced.
-                    // Each variant's bytes are fsynced; their names become durable with the one folder
-                    // fsync that the original's write makes (the original lands last), as in the daemon.
-                    do {
-                        try DurableFile.write(variant.bytes, to: "\(folder)/\(variantName)", syncFolder: false,
-                                              replacing: false)
-                    } catch {
-                        if !error.isAlreadyExists { throw error }
-                    }
-                }
-                count = variants.count
-            }
+            // A variant already there (another profile's, a daemon's) is kept, never replaced.
+            var written = [String]()
+            let count = try VariantWriter(profile: profile, profileHash: profileHash, layout: layout)
+                .write(of: image, info: info, hash: hash, folder: folder, sourceName: name, split: split,
+                       factory: &factory, existing: .keep, written: &written).count
             // The original goes in last: its presence means the file is complete.
             do {
                 try DurableFile.write(bytes, to: originalPath, replacing: false)
@@ -117,6 +103,8 @@ public struct BatchAugmenter: Sendable {
             return .failed(error.description)
         } catch let error as SystemError {
             return .failed("cannot write to the dataset: \(error)")
+        } catch let error as DatasetWriteError {
+            return .failed(error.description)
         } catch {
             return .failed("\(error)")
         }

@@ -49,7 +49,7 @@ public struct FileIntake: Sendable {
     public let profileJSON: String
     public let layout: DatasetLayout
     public let limits: DecodeLimits
-    public let ledger: Ledger
+    public let ledger: any IntakeLedger
     /// A file younger than this (by mtime) is not taken yet: writers may still be at work.
     public var settleSeconds = 1.0
     /// A truncated file is failed only once it is older than this.
@@ -59,7 +59,7 @@ public struct FileIntake: Sendable {
     public var inFlight = InFlightHashes()
 
     public init(inbox: WatchSettings, profileName: String, profile: Profile, layout: DatasetLayout,
-                limits: DecodeLimits, ledger: Ledger) {
+                limits: DecodeLimits, ledger: any IntakeLedger) {
         self.inbox = inbox
         self.profileName = profileName
         self.profile = profile
@@ -135,13 +135,14 @@ public struct FileIntake: Sendable {
                 if existing.label != label {
                     try ledger.record(.labelConflict, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
                                       reason: "the same bytes are already in the dataset as \"\(existing.label)\"",
-                                      failureClass: .labelConflict)
+                                      failureClass: .labelConflict, now: now)
                     _ = moveToFailed(path, reason: "label conflict: the same bytes are already in the dataset as "
                                      + "\"\(existing.label)\" (\(existing.originalPath.map(layout.path(of:)) ?? "?"))", now: now)
                     return .labelConflict(hash: hash.hex, existingLabel: existing.label)
                 }
                 try ledger.record(.duplicate, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
-                                  reason: "the same bytes are already in the dataset: \(existing.originalPath.map(layout.path(of:)) ?? "?")")
+                                  reason: "the same bytes are already in the dataset: \(existing.originalPath.map(layout.path(of:)) ?? "?")",
+                                  failureClass: nil, now: now)
                 try applyOnSuccessToDuplicate(path)
                 try rememberIfKept(path, status, hash: hash)
                 return .duplicate(hash: hash.hex, of: existing.originalPath.map(layout.path(of:)) ?? "")
@@ -194,7 +195,7 @@ public struct FileIntake: Sendable {
                 throw error
             }
             do {
-                try ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants)
+                try ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants, now: now)
             } catch {
                 // Every file is in place; the claim stays and the next start's repair records it.
                 return .failed(reason: "\(originalPath) is in the dataset but the ledger could not record it "
@@ -205,7 +206,7 @@ public struct FileIntake: Sendable {
                           note: info.pages > 1 ? "a TIFF of \(info.pages) pages: variants of the first; the original is kept whole" : nil)
         } catch let error as LedgerError {
             if error.isDamage { return .ledgerDamaged(error.description) }
-            return .blocked(reason: "cannot write the ledger \(Configuration.absolutePath(ledger.path)): \(error.message)")
+            return .blocked(reason: "cannot write the ledger \(ledger.location): \(error.message)")
         } catch let error as SystemError {
             return .failed(reason: "\(error)", movedTo: nil)
         } catch let error as CodecError {
@@ -215,24 +216,12 @@ public struct FileIntake: Sendable {
         }
     }
 
-    /// Renders and writes the variants; `written` lists each file as soon as it is in place, so a
-    /// caller can take them back when a later write fails.
+    /// Renders and writes the variants (see `VariantWriter`).
     func writeVariants(of image: Image, info: ImageInfo, hash: SHA256Digest, folder: String, sourceName: String,
                        split: Split, factory: inout VariantFactory, written: inout [String]) throws -> [VariantRecord] {
-        guard split == .train, profile.variants > 0 else { return [] }
-        var records = [VariantRecord]()
-        for k in 1...profile.variants {
-            let variant = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash, profile: profile,
-                                               profileHash: profileHash, indices: [k])[0]
-            let name = DatasetLayout.variantName(sourceName: sourceName, hash: hash, variant: k, format: variant.format)
-            // Each variant is fsynced; the folder once, when the original lands beside them.
-            try DatasetWriteError.writing(folder) { () throws(SystemError) in
-                try DurableFile.write(variant.bytes, to: "\(folder)/\(name)", syncFolder: false)
-            }
-            written.append("\(folder)/\(name)")
-            records.append(try variant.record(path: layout.key(of: "\(folder)/\(name)")))
-        }
-        return records
+        try VariantWriter(profile: profile, profileHash: profileHash, layout: layout)
+            .write(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName, split: split,
+                   factory: &factory, written: &written)
     }
 
     /// Puts the original in the dataset per `on_success`; nothing is deleted before its copy is durable.
@@ -274,7 +263,7 @@ public struct FileIntake: Sendable {
     func fail(_ path: String, _ failure: FileFailure, now: Double) -> IntakeOutcome {
         let moved = moveToFailed(path, reason: failure.message, now: now)
         let label = try? self.label(of: path).get()
-        try? ledger.record(.failed, inbox: inbox.inbox, path: path, label: label, reason: failure.message,
+        try? ledger.record(.failed, inbox: inbox.inbox, path: path, hash: nil, label: label, reason: failure.message,
                            failureClass: failure.failureClass, now: now)
         return .failed(reason: failure.message, movedTo: moved)
     }
@@ -325,7 +314,8 @@ extension FileIntake {
                                                 sourceName: record.sourceName, split: split, factory: &factory,
                                                 written: &written)
         else { return false }
-        return (try? ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants)) != nil
+        return (try? ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants,
+                                     now: Date().timeIntervalSince1970)) != nil
     }
 
     /// This intake with the profile an original was claimed with (recorded in the ledger), so a

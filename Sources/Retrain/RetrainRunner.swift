@@ -12,11 +12,11 @@ public final class RetrainRunner: Sendable {
     public let settings: RetrainSettings
     let datasetRoot: String
     let stateDir: String
-    let ledger: Ledger
+    let ledger: any RetrainLedger
     let log: @Sendable (String) -> Void
 
 
-    public init(settings: RetrainSettings, datasetRoot: String, stateDir: String, ledger: Ledger,
+    public init(settings: RetrainSettings, datasetRoot: String, stateDir: String, ledger: any RetrainLedger,
                 log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
         self.datasetRoot = datasetRoot
@@ -79,7 +79,8 @@ public final class RetrainRunner: Sendable {
         do {
             // Under the lock, a run still recorded as running belongs to a process that is gone.
             for stale in try ledger.runningRuns() {
-                try ledger.finishRun(id: stale.id, result: .interrupted, exitCode: nil, signal: nil)
+                try ledger.finishRun(id: stale.id, result: .interrupted, exitCode: nil, signal: nil,
+                                     endedAt: Date().timeIntervalSince1970)
                 log("retrain \(stale.id): recorded as interrupted (its process ended without augmentd seeing it)")
             }
             let now = Date().timeIntervalSince1970
@@ -96,7 +97,8 @@ public final class RetrainRunner: Sendable {
                                 manifestPath: manifestPath)
             let result = execute(runID: runID, manifest: manifest, manifestPath: manifestPath, logPath: logPath,
                                  lock: lock)
-            try ledger.finishRun(id: runID, result: result.result, exitCode: result.exitCode, signal: result.signal)
+            try ledger.finishRun(id: runID, result: result.result, exitCode: result.exitCode, signal: result.signal,
+                                 endedAt: Date().timeIntervalSince1970)
             pruneOldRuns()
             return .finished(id: runID, result: result.result, originals: originals.count)
         } catch {
