@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Every libpng/libjpeg/libwebp/libtiff call; setjmp/longjmp never leave this C target.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CWebP", "CTIFF"]),
@@ -33,15 +34,17 @@ let package = Package(
         .target(name: "Augment", dependencies: ["Codecs", "Imaging", "Hashing"]),
         .target(name: "Hashing", dependencies: ["CCrypto"]),
         // The life of one file, shared by the daemon and the one-shot `augment`: layout, split, variants.
-        .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Config", "Hashing", "Ledger", "LinuxSystem"]),
+        .target(name: "Ingest", dependencies: ["Augment", "Codecs", "Config", "Hashing", "Ledger", "PostgresLedger", "LinuxSystem"]),
         // Retraining: the trigger policy, the manifest, the runner (lock, process group, timeout).
         .target(name: "Retrain", dependencies: ["Config", "Ledger", "LinuxSystem"]),
         // `augmentd run`: watcher, work queue, workers, repair at start, reload, notify, metrics, graceful stop.
         .target(name: "Daemon", dependencies: ["Ingest", "Augment", "Codecs", "Watch", "Config", "Ledger", "LinuxSystem", "Retrain"]),
         // TOML → typed, validated configuration; errors name the file, the key and what is allowed.
         .target(name: "Config", dependencies: ["Augment", "Imaging", .product(name: "TOMLKit", package: "TOMLKit")]),
-        // The SQLite ledger: schema, migrations, one transaction per invariant.
+        // The ledger's roles and the SQLite ledger: schema, migrations, one transaction per invariant.
         .target(name: "Ledger", dependencies: ["CSQLite"]),
+        // The ledger of several hosts in PostgreSQL (libpq): nodes, leases, claims, single-flight retraining.
+        .target(name: "PostgresLedger", dependencies: ["Ledger", "CPostgres"]),
         // Inbox events from inotify: one owner of the descriptor and the watch maps; ignore rules.
         .target(name: "Watch", dependencies: ["LinuxSystem"]),
         .target(name: "CLinuxExtras"),
@@ -49,7 +52,8 @@ let package = Package(
         .target(
             name: "AugmentdCLI",
             dependencies: [
-                "Codecs", "Imaging", "Augment", "Config", "Ingest", "Daemon", "Ledger", "LinuxSystem", "Hashing", "Retrain",
+                "Codecs", "Imaging", "Augment", "Config", "Ingest", "Daemon", "Ledger", "PostgresLedger", "LinuxSystem", "Hashing",
+                "Retrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +69,7 @@ let package = Package(
 
         // Fixture builders shared by the test targets (an independent PNG writer, the bad-input corpus).
         .target(name: "TestSupport", dependencies: ["Augment", "Codecs", "Hashing"], path: "Tests/TestSupport"),
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Hashing", "LinuxSystem", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "Imaging", "Codecs", "Hashing", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "WatchTests", dependencies: ["Watch", "LinuxSystem", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "TestSupport"]),

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # The build's libraries, and what the second Quick start command (`swift test`) uses: Python with
 # numpy and Pillow (the reference checker, the tiny trainer), systemd-analyze, git.
-packages=(pkg-config libpng-dev libjpeg-dev libwebp-dev libtiff-dev libssl-dev libsqlite3-dev python3 python3-numpy python3-pil systemd git)
+packages=(pkg-config libpng-dev libjpeg-dev libwebp-dev libtiff-dev libssl-dev libsqlite3-dev libpq-dev python3 python3-numpy python3-pil systemd git)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -31,7 +31,8 @@ struct BalanceCommand: ParsableCommand {
         guard let settings = configuration.balance else {
             throw CLIErrors.Failure(description: "\(configuration.file): balance: no [balance] section; add one (target = \"largest\")")
         }
-        let ledger = try CLIErrors.openLedger(configuration)
+        let ledger = try CLIErrors.openLedger(configuration, command: "balance")
+        defer { ledger.stop() }
         let lockPath = "\(configuration.daemon.stateDir)/balance.lock"
         let lock: FileLock?
         do {

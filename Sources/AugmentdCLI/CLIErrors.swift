@@ -2,6 +2,7 @@ import Codecs
 import Config
 import Foundation
 import Ingest
+import PostgresLedger
 import Ledger
 import LinuxSystem
 
@@ -20,10 +21,11 @@ enum CLIErrors {
         }
     }
 
-    /// Opens the ledger of `configuration` for a command; a damaged file is named with the way out.
-    static func openLedger(_ configuration: Configuration) throws -> Ledger {
+    /// Opens the ledger of `configuration` for a command (`name`; nil: reading only); a damaged
+    /// file is named with the way out.
+    static func openLedger(_ configuration: Configuration, command name: String?) throws -> any DaemonLedger {
         do {
-            return try DatasetLedger.open(configuration)
+            return try DatasetLedger.open(configuration, as: name.map { .command($0) } ?? .reader)
         } catch {
             throw ledgerFailure(error, configuration)
         }
@@ -31,6 +33,10 @@ enum CLIErrors {
 
     /// A ledger call that failed: damage is named with the way out (`augmentd ledger rebuild`).
     static func ledgerFailure(_ error: LedgerError, _ configuration: Configuration) -> Failure {
+        if configuration.ledger.isPostgreSQL {
+            return Failure(description: "the ledger database \(PostgresLedger.redacted(configuration.ledger.url)) "
+                           + "([ledger] url in \(configuration.file)): \(error.message)")
+        }
         guard error.isDamage else { return Failure(description: "state_dir \(configuration.daemon.stateDir): \(error)") }
         let path = Configuration.absolutePath("\(configuration.daemon.stateDir)/ledger.sqlite")
         return Failure(description: "the ledger \(path) is damaged (\(error.message)); "

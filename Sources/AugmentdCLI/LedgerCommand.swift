@@ -11,8 +11,8 @@ import LinuxSystem
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Maintain the ledger (rebuild a damaged or lost one from the dataset tree).",
-        subcommands: [LedgerRebuildCommand.self])
+        abstract: "Maintain the ledger (rebuild a damaged or lost one from the dataset tree, move it to PostgreSQL).",
+        subcommands: [LedgerRebuildCommand.self, LedgerMigrateCommand.self])
 }
 
 /// `augmentd ledger rebuild --config FILE`: a new ledger from the dataset tree. The old file (if

@@ -35,7 +35,8 @@ struct RetrainCommand: ParsableCommand {
         } catch {
             throw CLIErrors.Failure(description: "state_dir \(configuration.daemon.stateDir): \(error)")
         }
-        let ledger = try CLIErrors.openLedger(configuration)
+        let ledger = try CLIErrors.openLedger(configuration, command: "retrain")
+        defer { ledger.stop() }
         let runner = RetrainRunner(settings: settings, datasetRoot: configuration.daemon.datasetRoot,
                                    stateDir: configuration.daemon.stateDir, ledger: ledger,
                                    log: LogSink.standardError)

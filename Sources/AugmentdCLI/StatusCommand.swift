@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Ingest
 import Ledger
+import PostgresLedger
 import LinuxSystem
 import Retrain
 import Watch
@@ -51,6 +52,16 @@ struct StatusCommand: ParsableCommand {
         var ledgerRebuilt: LedgerRebuiltNote? = nil
         /// With `[balance]`: per label, train images (originals + variants) and the target.
         var balance: [BalanceRow]? = nil
+        /// With a PostgreSQL ledger: every daemon sharing it.
+        var nodes: [NodeRow]? = nil
+    }
+
+    struct NodeRow: Codable {
+        var name: String
+        var host: String
+        var state: String
+        var lastHeartbeat: String
+        var inFlight: Int
     }
 
     struct BalanceRow: Codable {
@@ -70,14 +81,15 @@ struct StatusCommand: ParsableCommand {
         var rows: [String: Row] = [:]
         var retraining = Retraining(configured: configuration.retrain != nil)
         func key(_ inbox: String, _ label: String) -> String { "\(inbox)\u{0}\(label)" }
-        var openedLedger: Ledger?
+        var openedLedger: (any DaemonLedger)?
+        var nodes = [LedgerNode]()
         var rebuiltNote: LedgerRebuiltNote?
         var balance: [BalanceRow]?
         do {
-            if FileManager.default.fileExists(atPath: ledgerPath) {
-                let ledger: Ledger
-                ledger = try CLIErrors.openLedger(configuration)
+            if configuration.ledger.isPostgreSQL || FileManager.default.fileExists(atPath: ledgerPath) {
+                let ledger = try CLIErrors.openLedger(configuration, command: nil)
                 openedLedger = ledger
+                nodes = try ledger.nodes()
                 let state = try ledger.retrainState()
                 retraining.pendingOriginals = state.untrainedOriginals
                 retraining.pendingPerLabel = state.untrainedPerLabel
@@ -139,11 +151,17 @@ struct StatusCommand: ParsableCommand {
             }
         }
         let sorted = rows.values.sorted { ($0.inbox, $0.label) < ($1.inbox, $1.label) }
+        let nodeRows = nodes.map { node in
+            NodeRow(name: node.name, host: node.host, state: node.alive ? "running" : node.stopped ? "stopped" : "lost (lease ran out)",
+                    lastHeartbeat: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: node.heartbeatAt)),
+                    inFlight: node.inFlight)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.keyEncodingStrategy = .convertToSnakeCase
-            let report = Report(labels: sorted, retrain: retraining, ledgerRebuilt: rebuiltNote, balance: balance)
+            let report = Report(labels: sorted, retrain: retraining, ledgerRebuilt: rebuiltNote, balance: balance,
+                                nodes: configuration.ledger.isPostgreSQL ? nodeRows : nil)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
@@ -159,6 +177,11 @@ struct StatusCommand: ParsableCommand {
                        "\(r.blocked)", "\(r.failed)", "\(r.duplicates)", "\(r.labelConflicts)", "\(r.refused)", lastError])
         }
         print(table.rendered, terminator: "")
+        if configuration.ledger.isPostgreSQL {
+            var rows = TextTable(header: ["node", "host", "state", "last heartbeat", "in flight"])
+            for n in nodeRows { rows.add([n.name, n.host, n.state, n.lastHeartbeat, "\(n.inFlight)"]) }
+            print("\nnodes sharing \(PostgresLedger.redacted(configuration.ledger.url)):\n" + rows.rendered, terminator: "")
+        }
         if let balance {
             var rows = TextTable(header: ["label", "train", "target"])
             for row in balance { rows.add([row.label, "\(row.train)", "\(row.target)"]) }

@@ -17,8 +17,28 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Seconds; 0 = off.
     public var rescanInterval = 300.0
     public var metricsFile = ""
+    /// This daemon's name among those sharing a PostgreSQL ledger; "" = the host name.
+    public var nodeName = ""
 
     public init() {}
+
+    /// `node_name`, or the host name when it is "".
+    public var effectiveNodeName: String {
+        if !nodeName.isEmpty { return nodeName }
+        return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "augmentd"
+    }
+}
+
+/// `[ledger]`: where the ledger lives.
+public struct LedgerSettings: Sendable, Equatable {
+    /// "" = SQLite in `state_dir` (one host); else a libpq URI of a PostgreSQL database (several hosts).
+    public var url = ""
+    /// Seconds without a heartbeat after which a node's claims pass to another node.
+    public var lease = 30.0
+
+    public init() {}
+
+    public var isPostgreSQL: Bool { !url.isEmpty }
 }
 
 /// One `[[watch]]` entry.
@@ -87,6 +107,7 @@ public struct Configuration: Sendable, Equatable {
     public var watches: [WatchSettings] = []
     public var retrain: RetrainSettings? = nil
     public var balance: BalanceSettings? = nil
+    public var ledger = LedgerSettings()
 
     /// Reads and validates a configuration file. With `checkPaths`, inboxes must exist and not overlap.
     public static func load(_ path: String, checkPaths: Bool = true) throws(ConfigError) -> Configuration {
@@ -123,6 +144,8 @@ public struct Configuration: Sendable, Equatable {
                 config.daemon.maxPixels = try r.integer("max_pixels", default: 64_000_000, range: 1...1_000_000_000)
                 config.daemon.rescanInterval = try r.duration("rescan_interval", default: 300)
                 config.daemon.metricsFile = try r.string("metrics_file", default: "")
+                config.daemon.nodeName = try r.string("node_name", default: "")
+                if let problem = Self.nodeNameProblem(config.daemon.nodeName) { problems.append(r.error("node_name", problem)) }
                 if config.daemon.datasetRoot.isEmpty { problems.append(r.error("dataset_root", "must not be empty")) }
                 if config.daemon.stateDir.isEmpty { problems.append(r.error("state_dir", "must not be empty")) }
                 try r.finish()
@@ -189,6 +212,20 @@ public struct Configuration: Sendable, Equatable {
             if let balance = try table(&top, "balance") {
                 var r = TOMLReader(balance, file: file, path: "balance")
                 config.balance = try parseBalance(&r)
+                try r.finish()
+            }
+        } catch {
+            problems += error.all
+        }
+        do throws(ConfigError) {
+            if let ledger = try table(&top, "ledger") {
+                var r = TOMLReader(ledger, file: file, path: "ledger")
+                config.ledger.url = try r.string("url", default: "")
+                config.ledger.lease = try r.duration("lease", default: 30)
+                if let problem = Self.ledgerURLProblem(config.ledger.url) { problems.append(r.error("url", problem)) }
+                if !(5...3600).contains(config.ledger.lease) {
+                    problems.append(r.error("lease", "must be between \"5s\" and \"1h\" (a node silent this long loses its claims)"))
+                }
                 try r.finish()
             }
         } catch {
@@ -315,3 +352,32 @@ public enum LabelRules {
     }
 }
 
+extension Configuration {
+    /// Why `node_name` cannot name a node, or nil.
+    static func nodeNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return nil }
+        if name.utf8.count > 63 { return "must be at most 63 bytes" }
+        if name.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+            return "may hold letters, digits, \"-\", \"_\" and \".\" only (it names the node in logs, metrics and status)"
+        }
+        return nil
+    }
+
+    /// Why `[ledger] url` cannot be used, or nil. A password in it is refused: it would sit in a
+    /// world-readable file and in `ps`; libpq reads it from `~/.pgpass` or `PGPASSFILE`.
+    public static func ledgerURLProblem(_ url: String) -> String? {
+        if url.isEmpty { return nil }
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+            return "must be \"\" (SQLite in state_dir) or a PostgreSQL URI such as \"postgresql://augmentd@db.example/augmentd\""
+        }
+        let afterScheme = url[url.index(url.firstIndex(of: "/")!, offsetBy: 2)...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+            return "must not hold a password: put it in ~/.pgpass (or the file PGPASSFILE names), where libpq finds it"
+        }
+        if url.lowercased().contains("password=") {
+            return "must not hold a password: put it in ~/.pgpass (or the file PGPASSFILE names), where libpq finds it"
+        }
+        return nil
+    }
+}

@@ -10,7 +10,14 @@ extension DaemonRunner {
     /// Opens the ledger after checking it: a damaged file, or a missing one beside a dataset that
     /// already holds originals, stops the daemon with the way out (`augmentd ledger rebuild`)
     /// instead of adding the same bytes again or losing track of files.
-    static func openLedger(_ config: Configuration) throws -> Ledger {
+    static func openLedger(_ config: Configuration, version: String) throws -> any DaemonLedger {
+        if config.ledger.isPostgreSQL {
+            do {
+                return try DatasetLedger.open(config, as: .daemon(version: version))
+            } catch {
+                throw DaemonError(description: "\(config.file): [ledger] url: \(error.message)", exitStatus: DaemonError.ledgerNeedsAttention)
+            }
+        }
         let path = DatasetLedger.path(config)
         let rebuild = "augmentd ledger rebuild --config \(config.file)"
         let exists = FileMoves.exists(path)

@@ -38,6 +38,7 @@ public final class DaemonRunner {
     private var lastRescan = 0.0
     private var lastMetrics = -Double.infinity
     private var lastLedgerCheck = -Double.infinity
+    private var lastOrphanCheck = -Double.infinity
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     private var tooLongPathsLogged = Set<String>()
@@ -75,7 +76,7 @@ public final class DaemonRunner {
                               + "(\(lockPath) is locked)")
         }
         instanceLock = lock
-        ledger = try Self.openLedger(config)
+        ledger = try Self.openLedger(config, version: version)
         intakes = IntakeTable(version: version)
         intakes.install(config, ledger: ledger)
         service = ServiceNotifier(environment: environment, log: log)
@@ -84,7 +85,8 @@ public final class DaemonRunner {
         balance = BalanceScheduler(ledger: ledger, workers: config.daemon.workers > 0 ? config.daemon.workers
                                        : ProcessInfo.processInfo.activeProcessorCount, log: log)
         balance.configure(config)
-        for inbox in intakes.inboxes {
+        // With a shared (PostgreSQL) ledger, daemons may share inboxes: claims in the database decide.
+        for inbox in intakes.inboxes where !config.ledger.isPostgreSQL {
             if let problem = lockInbox(inbox) { throw DaemonError(description: problem) }
         }
     }
@@ -102,10 +104,20 @@ public final class DaemonRunner {
                 }
             }
         }
+        let finished = finish(try ledger.unfinished()) { service.extendStartTimeout(now: MonotonicClock.now) }
+        if removed > 0 || finished > 0 {
+            log("repair: removed \(removed) unfinished temp file\(removed == 1 ? "" : "s"), finished \(finished) original\(finished == 1 ? "" : "s")")
+        }
+    }
+
+    /// Finishes claimed originals whose files reached the dataset (variants are deterministic, so
+    /// the bytes are those an uninterrupted run writes); returns how many. One that never reached
+    /// the dataset is abandoned: its file waits in an inbox and is claimed again when seen.
+    private func finish(_ records: [OriginalRecord], progress: () -> Void = {}) -> Int {
         var factory = VariantFactory(limits: DecodeLimits(maxPixels: config.daemon.maxPixels))
         var finished = 0
-        for record in try ledger.unfinished() {
-            service.extendStartTimeout(now: MonotonicClock.now)
+        for record in records {
+            progress()
             // The profile of the claim, not today's: the repaired tree must equal an uninterrupted run's.
             guard let current = intakes.intake(inbox: record.inbox) ?? intakes.any else { continue }
             guard let intake = current.withRecordedProfile(of: record, configured: config.profiles) else {
@@ -113,11 +125,26 @@ public final class DaemonRunner {
                 log("repair: \(name) was claimed with profile \"\(record.profile)\" whose settings are no longer known; left unfinished")
                 continue
             }
-            if intake.repair(record, factory: &factory) { finished += 1 }
+            if intake.repair(record, factory: &factory) { finished += 1 } else { try? ledger.abandon(record) }
         }
-        if removed > 0 || finished > 0 {
-            log("repair: removed \(removed) unfinished temp file\(removed == 1 ? "" : "s"), finished \(finished) original\(finished == 1 ? "" : "s")")
+        return finished
+    }
+
+    /// With several hosts: claims of nodes whose lease ran out are finished here, once a lease.
+    private func finishOrphanedClaims(now: Double) {
+        guard config.ledger.isPostgreSQL, now - lastOrphanCheck >= config.ledger.lease / 2 else { return }
+        lastOrphanCheck = now
+        guard let orphans = try? ledger.orphaned(), !orphans.isEmpty else { return }
+        // What the dead node left half-written beside them (its temp files, never seen by loaders).
+        let layout = DatasetLayout(root: config.daemon.datasetRoot)
+        for folder in Set(orphans.compactMap { record in Split(rawValue: record.split).map { layout.folder(split: $0, label: record.label) } }) {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where DurableFile.isAbandonedTemp(name) {
+                try? FileMoves.remove("\(folder)/\(name)")
+            }
         }
+        let finished = finish(orphans)
+        log("took over \(orphans.count) claim\(orphans.count == 1 ? "" : "s") of nodes whose lease ran out: finished \(finished), "
+            + "\(orphans.count - finished) wait for their inbox file")
     }
 
     /// Runs until a stop signal; returns the exit status.
@@ -180,6 +207,7 @@ public final class DaemonRunner {
                          idle: work.ready == 0 && work.inFlight == 0 && work.later == 0)
             writeMetricsIfDue(now: now)
             checkLedgerFile(now: now)
+            finishOrphanedClaims(now: now)
         }
         log("augmentd: stopping: finishing work in flight")
         service.stopping()
@@ -188,6 +216,7 @@ public final class DaemonRunner {
         balance.stop()
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
         writeMetricsIfDue(now: MonotonicClock.now, force: true)
+        ledger.stop()
         log("augmentd: stopped")
         return ledgerDamage.isSet ? DaemonError.ledgerNeedsAttention : 0
     }
@@ -199,7 +228,7 @@ public final class DaemonRunner {
         guard now - lastLedgerCheck >= 1 else { return }
         lastLedgerCheck = now
         do {
-            if let line = try ledger.upkeep() { log(line) }
+            for line in try ledger.upkeep() { log(line) }
         } catch {
             ledgerDamage.report("the ledger file was deleted while running and cannot be written back: \(error)")
         }
@@ -335,6 +364,9 @@ public final class DaemonRunner {
         }
         if old.daemon.stateDir != new.daemon.stateDir {
             return "state_dir cannot change while running (restart augmentd to move the ledger)"
+        }
+        if old.ledger != new.ledger || old.daemon.nodeName != new.daemon.nodeName {
+            return "[ledger] and node_name cannot change while running (restart augmentd to use another ledger)"
         }
         return nil
     }

@@ -42,13 +42,14 @@ final class RetrainScheduler {
         guard let state = try? ledger.retrainState() else { return }
         let ages = RetrainPolicy.Ages(sinceArrival: arrivalAge.age(of: state.lastArrival, monotonicNow: now, wallNow: wallNow),
                                       sinceStart: startAge.age(of: state.lastStart, monotonicNow: now, wallNow: wallNow))
-        switch policy.decide(state, runInFlight: runner.isRunInFlight(), ages: ages, now: now) {
+        let inFlight = runner.isRunInFlight() || state.runningOnAnotherNode != nil
+        switch policy.decide(state, runInFlight: inFlight, ages: ages, now: now) {
         case .start:
             lastReason = ""
             running.set(true)
             let thread = Thread { [running, log] in
                 switch runner.run(trigger: "policy") {
-                case .busy: log("retrain: another run holds the lock; trying again later")
+                case .busy: log("retrain: another run is in progress (on this host or another node); trying again later")
                 case .notStarted(let why): log("retrain: not started: \(why)")
                 case .finished: break
                 }

@@ -161,13 +161,14 @@ public struct FileIntake: Sendable {
             }
             let split = Split.of(hash, valFraction: inbox.valFraction)
             let sourceName = (path as NSString).lastPathComponent
-            let (record, _) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
-                                               inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
-                                               profileJSON: profileJSON, now: now)
+            let (record, isNew) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
+                                                   inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
+                                                   profileJSON: profileJSON, now: now)
             // A claim made earlier (a crash, or the same bytes under this label in flight) is redone
             // with its recorded label and split: the variants are deterministic.
             let recordSplit = Split(rawValue: record.split) ?? split
             let folder = layout.folder(split: recordSplit, label: record.label)
+            if !isNew { removeAbandonedTemps(in: folder, of: hash) }
             var written = [String]()
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: sourceName, hash: hash, format: info.format))"
             let variants: [VariantRecord]
@@ -197,6 +198,8 @@ public struct FileIntake: Sendable {
             do {
                 try ledger.complete(id: record.id, originalPath: layout.key(of: originalPath), variants: variants, now: now)
             } catch {
+                // Our lease ran out mid-file and another node finished it: the same bytes, done once.
+                if error.heldBy != nil { return .duplicate(hash: hash.hex, of: originalPath) }
                 // Every file is in place; the claim stays and the next start's repair records it.
                 return .failed(reason: "\(originalPath) is in the dataset but the ledger could not record it "
                                + "(the next start finishes it): \(error)", movedTo: nil)
@@ -206,6 +209,8 @@ public struct FileIntake: Sendable {
                           note: info.pages > 1 ? "a TIFF of \(info.pages) pages: variants of the first; the original is kept whole" : nil)
         } catch let error as LedgerError {
             if error.isDamage { return .ledgerDamaged(error.description) }
+            // Another node holds these bytes (several hosts): look again once it is done.
+            if error.heldBy != nil { return .notReady(retryAt: now + 2) }
             return .blocked(reason: "cannot write the ledger \(ledger.location): \(error.message)")
         } catch let error as SystemError {
             return .failed(reason: "\(error)", movedTo: nil)
@@ -222,6 +227,16 @@ public struct FileIntake: Sendable {
         try VariantWriter(profile: profile, profileHash: profileHash, layout: layout)
             .write(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName, split: split,
                    factory: &factory, written: &written)
+    }
+
+    /// Temp files of this original that a process which died mid-write left (a crash, or another
+    /// node whose claim was taken over): never seen by loaders, but not to be left behind.
+    func removeAbandonedTemps(in folder: String, of hash: SHA256Digest) {
+        let tag = "-\(hash.hex.prefix(8))"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where name.contains(tag) && DurableFile.isAbandonedTemp(name) {
+            try? FileMoves.remove("\(folder)/\(name)")
+        }
     }
 
     /// Puts the original in the dataset per `on_success`; nothing is deleted before its copy is durable.

@@ -21,6 +21,22 @@ public struct RetrainRunRecord: Sendable, Equatable, Codable {
     public let processGroup: Int?
     public let logPath: String
     public let manifestPath: String
+
+    public init(id: String, trigger: String, startedAt: Double, endedAt: Double?, result: RetrainResult, exitCode: Int?,
+                signal: Int?, originals: Int, variants: Int, processGroup: Int?, logPath: String, manifestPath: String) {
+        self.id = id
+        self.trigger = trigger
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.result = result
+        self.exitCode = exitCode
+        self.signal = signal
+        self.originals = originals
+        self.variants = variants
+        self.processGroup = processGroup
+        self.logPath = logPath
+        self.manifestPath = manifestPath
+    }
 }
 
 /// An original done but not yet trained on, with its variants: one manifest entry.
@@ -34,6 +50,19 @@ public struct UntrainedOriginal: Sendable, Equatable {
     public let path: String
     public let doneAt: Double
     public var variants: [VariantRecord]
+
+    public init(id: Int64, hash: String, label: String, split: String, inbox: String, sourceName: String, path: String,
+                doneAt: Double, variants: [VariantRecord]) {
+        self.id = id
+        self.hash = hash
+        self.label = label
+        self.split = split
+        self.inbox = inbox
+        self.sourceName = sourceName
+        self.path = path
+        self.doneAt = doneAt
+        self.variants = variants
+    }
 }
 
 /// What the trigger policy needs to know, read in one go.
@@ -44,6 +73,8 @@ public struct RetrainLedgerState: Sendable, Equatable {
     public var lastArrival: Double?
     public var lastStart: Double?
     public var lastSuccess: Double?
+    /// Several hosts: the live node whose run is in progress now (nil with one host).
+    public var runningOnAnotherNode: String?
     public init() {}
 }
 

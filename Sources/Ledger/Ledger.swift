@@ -299,6 +299,12 @@ public final class Ledger: Sendable {
 public struct LedgerSummary: Sendable, Equatable {
     public let inbox: String
     public let label: String
+
+    public init(inbox: String, label: String) {
+        self.inbox = inbox
+        self.label = label
+    }
+
     public var originals = 0
     public var pending = 0
     public var variants = 0

@@ -21,15 +21,26 @@ public protocol IntakeLedger: Sendable {
     func clearAllBlocked() throws(LedgerError)
 }
 
-/// Crash repair at start: the claims this process must finish.
+/// Crash repair: the claims this process must finish.
 public protocol RepairLedger: Sendable {
+    /// At start: this process's unfinished claims from before a crash (with several hosts, also
+    /// those of nodes whose lease ran out), now held by this process.
     func unfinished() throws(LedgerError) -> [OriginalRecord]
+    /// While running: claims left by nodes whose lease ran out, now held by this process (none
+    /// with one host).
+    func orphaned() throws(LedgerError) -> [OriginalRecord]
+    /// A claim repair could not finish (its original never reached the dataset; the file waits in
+    /// an inbox): SQLite keeps it for the retake, PostgreSQL lets any node that sees the file take it.
+    func abandon(_ record: OriginalRecord) throws(LedgerError)
 }
 
 /// What a running daemon does every second beside taking files: for SQLite, writing the file
-/// back if it was deleted under the process. Returns a line for the log when something happened.
+/// back if it was deleted under the process; for PostgreSQL, reporting the database lost and back.
+/// Returns lines for the log.
 public protocol LedgerUpkeep: Sendable {
-    func upkeep() throws(LedgerError) -> String?
+    func upkeep() throws(LedgerError) -> [String]
+    /// A clean stop (PostgreSQL: the node's lease ends now, so no other node waits for it).
+    func stop()
 }
 
 /// `augmentd status` and the metrics file.
@@ -42,6 +53,37 @@ public protocol StatusLedger: Sendable {
     func lastRebuild() throws(LedgerError) -> LedgerRebuild?
     func isKept(path: String, size: Int, modified: Double, changed: Double) throws(LedgerError) -> Bool
     func balanceCandidates() throws(LedgerError) -> [BalanceCandidate]
+    /// The daemons sharing the ledger (none for SQLite: one host, the one asking).
+    func nodes() throws(LedgerError) -> [LedgerNode]
+}
+
+/// A daemon sharing a PostgreSQL ledger, for `status`.
+public struct LedgerNode: Sendable, Equatable, Codable {
+    public let name: String
+    public let host: String
+    public let pid: Int
+    public let version: String
+    public let startedAt: Double
+    public let heartbeatAt: Double
+    /// Its lease is current.
+    public let alive: Bool
+    /// It stopped cleanly.
+    public let stopped: Bool
+    /// Originals it holds claims on right now.
+    public let inFlight: Int
+
+    public init(name: String, host: String, pid: Int, version: String, startedAt: Double, heartbeatAt: Double, alive: Bool,
+                stopped: Bool, inFlight: Int) {
+        self.name = name
+        self.host = host
+        self.pid = pid
+        self.version = version
+        self.startedAt = startedAt
+        self.heartbeatAt = heartbeatAt
+        self.alive = alive
+        self.stopped = stopped
+        self.inFlight = inFlight
+    }
 }
 
 /// Retraining: what is new, the manifest's totals, and the runs.
@@ -70,9 +112,17 @@ public typealias DaemonLedger = IntakeLedger & RepairLedger & LedgerUpkeep & Sta
 extension Ledger: IntakeLedger, RepairLedger, LedgerUpkeep, StatusLedger, RetrainLedger, BalanceLedger {
     public var location: String { path }
 
-    public func upkeep() throws(LedgerError) -> String? {
-        guard fileIsGone else { return nil }
+    public func orphaned() throws(LedgerError) -> [OriginalRecord] { [] }
+
+    public func abandon(_ record: OriginalRecord) throws(LedgerError) {}
+
+    public func stop() {}
+
+    public func nodes() throws(LedgerError) -> [LedgerNode] { [] }
+
+    public func upkeep() throws(LedgerError) -> [String] {
+        guard fileIsGone else { return [] }
         try restoreFile()
-        return "the ledger \(path) was deleted while running: written back from the open database, nothing lost"
+        return ["the ledger \(path) was deleted while running: written back from the open database, nothing lost"]
     }
 }

@@ -1,12 +1,35 @@
 import CSQLite
 
-/// A failed SQLite call: the operation and SQLite's own message.
+/// A failed ledger call: the operation and the database's own message, with SQLite's result code
+/// or PostgreSQL's SQLSTATE.
 public struct LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     public let operation: String
     public let message: String
+    /// SQLite's extended result code (0 for PostgreSQL).
     public let code: Int32
+    /// PostgreSQL's SQLSTATE ("08006"), or "" when the connection itself failed; nil for SQLite.
+    public let sqlState: String?
+    /// The original is claimed by another live node (several hosts): look again later.
+    public let heldBy: String?
 
-    public var description: String { "ledger: \(operation): \(message) (SQLite \(code))" }
+    public init(operation: String, message: String, code: Int32, sqlState: String? = nil, heldBy: String? = nil) {
+        self.operation = operation
+        self.message = message
+        self.code = code
+        self.sqlState = sqlState
+        self.heldBy = heldBy
+    }
+
+    public var description: String {
+        if let sqlState { return "ledger: \(operation): \(message)\(sqlState.isEmpty ? "" : " (PostgreSQL \(sqlState))")" }
+        return "ledger: \(operation): \(message) (SQLite \(code))"
+    }
+
+    /// The PostgreSQL server cannot be reached (down, restarting, the network): wait and reconnect.
+    public var isConnectionLost: Bool {
+        guard let sqlState else { return false }
+        return sqlState.isEmpty || sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
 }
 
 /// `SQLITE_TRANSIENT`: SQLite copies bound text at once (a macro Swift cannot import).
@@ -109,9 +132,19 @@ struct Row {
         return String(cString: bytes)
     }
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+
+    /// The column's value with its storage class kept (a REAL stays exact, not 15 digits of text).
+    func value(_ column: Int32) -> LedgerValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(int(column))
+        case SQLITE_FLOAT: .real(double(column))
+        default: .text(text(column))
+        }
+    }
 }
 
 extension LedgerError {
     /// The database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB): going on would lose track of files.
-    public var isDamage: Bool { code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB }
+    public var isDamage: Bool { sqlState == nil && (code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB) }
 }

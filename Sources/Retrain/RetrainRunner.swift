@@ -92,9 +92,16 @@ public final class RetrainRunner: Sendable {
             try DurableFile.write(try manifest.json(), to: manifestPath)
             // Exactly the variants listed: one written while the run is in flight waits for the next.
             let variantKeys = (originals + extras).flatMap { o in o.variants.map { (originalID: o.id, k: $0.index) } }
-            try ledger.startRun(id: runID, trigger: trigger, startedAt: now, originalIDs: originals.map(\.id),
-                                variants: manifest.newVariants, variantKeys: variantKeys, logPath: logPath,
-                                manifestPath: manifestPath)
+            do {
+                try ledger.startRun(id: runID, trigger: trigger, startedAt: now, originalIDs: originals.map(\.id),
+                                    variants: manifest.newVariants, variantKeys: variantKeys, logPath: logPath,
+                                    manifestPath: manifestPath)
+            } catch {
+                // Several hosts: another node's run is in progress (the database allows one).
+                try? FileMoves.remove(manifestPath)
+                if error.heldBy != nil { return .busy }
+                throw error
+            }
             let result = execute(runID: runID, manifest: manifest, manifestPath: manifestPath, logPath: logPath,
                                  lock: lock)
             try ledger.finishRun(id: runID, result: result.result, exitCode: result.exitCode, signal: result.signal,

@@ -70,7 +70,13 @@ struct ProfileConfigTests {
         ("[profiles.a]\n[[watch]]\ninbox = \"in\"\nprofile = \"b\"", "watch[0].profile: names no profile: \"b\" (defined: \"a\")"),
         ("[daemon]\nrescan_interval = \"soon\"", "daemon.rescan_interval: must be a duration like"),
         ("[daemon]\nworkers = -1", "daemon.workers: must be an integer from 0 to 256"),
-        ("[deamon]\nworkers = 1", "test.toml: deamon: unknown key (allowed here: daemon, profiles, watch, retrain, balance)"),
+        ("[deamon]\nworkers = 1", "test.toml: deamon: unknown key (allowed here: daemon, profiles, watch, retrain, balance, ledger)"),
+        ("[daemon]\nnode_name = \"a b\"", "daemon.node_name: may hold letters, digits"),
+        ("[ledger]\nurl = \"mysql://db/augmentd\"", "ledger.url: must be \"\" (SQLite in state_dir) or a PostgreSQL URI"),
+        ("[ledger]\nurl = \"postgresql://augmentd:secret@db/augmentd\"", "ledger.url: must not hold a password: put it in ~/.pgpass"),
+        ("[ledger]\nurl = \"postgresql://db/augmentd?password=secret\"", "ledger.url: must not hold a password"),
+        ("[ledger]\nlease = \"1s\"", "ledger.lease: must be between \"5s\" and \"1h\""),
+        ("[ledger]\nleese = \"30s\"", "ledger.leese: unknown key"),
         ("[retrain]\ncommand = \"python3 train.py\"", "retrain.command: must be an array of strings"),
         ("[profiles.a]\nrotation_range = ", "test.toml:2:"),
         ("[profiles.a]\n[[watch]]\ninbox = \"in\"\nprofile = \"a\"\nlabel = \"../x\"", "watch[0].label: a label cannot start with a dot"),
@@ -78,6 +84,21 @@ struct ProfileConfigTests {
     func refusedWithFileKeyAndAllowedValues(text: String, expected: String) {
         let message = Self.refusal(text)
         #expect(message.contains(expected), "\(message)")
+    }
+
+    @Test func aPostgreSQLLedgerAndANodeName() throws {
+        let config = try Self.parse("""
+            [daemon]
+            node_name = "station-2"
+            [ledger]
+            url = "postgresql:///augmentd?host=/run/postgresql"
+            lease = "45s"
+            """)
+        #expect(config.daemon.effectiveNodeName == "station-2")
+        #expect(config.ledger.isPostgreSQL && config.ledger.url == "postgresql:///augmentd?host=/run/postgresql")
+        #expect(config.ledger.lease == 45)
+        let defaults = try Self.parse("")
+        #expect(!defaults.ledger.isPostgreSQL && defaults.ledger.lease == 30 && !defaults.daemon.effectiveNodeName.isEmpty)
     }
 
     @Test func durationsAndRetrain() throws {
