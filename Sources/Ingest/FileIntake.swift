@@ -127,11 +127,19 @@ public struct FileIntake: Sendable {
             return .notReady(retryAt: now + settleSeconds)
         }
         let hash = SHA256Digest.of(bytes)
+        let sourceName = (path as NSString).lastPathComponent
         // The same bytes in two files at once: the second waits, then finds a duplicate.
         guard inFlight.insert(hash.hex) else { return .notReady(retryAt: now + 0.5) }
         defer { inFlight.remove(hash.hex) }
         do {
             if let existing = try ledger.original(hash: hash.hex), existing.status == .done {
+                // This very file, taken meanwhile by another daemon sharing the ledger (a shared
+                // inbox): moved away, or kept in place under its name. Nothing to record.
+                if !FileMoves.exists(path) { return .vanished }
+                if inbox.onSuccess == .keep, existing.sourceName == sourceName, existing.inbox == inbox.inbox {
+                    try rememberIfKept(path, status, hash: hash)
+                    return .alreadyTaken
+                }
                 if existing.label != label {
                     try ledger.record(.labelConflict, inbox: inbox.inbox, path: path, hash: hash.hex, label: label,
                                       reason: "the same bytes are already in the dataset as \"\(existing.label)\"",
@@ -160,7 +168,6 @@ public struct FileIntake: Sendable {
                 return fail(path, FileFailure(error), now: now)
             }
             let split = Split.of(hash, valFraction: inbox.valFraction)
-            let sourceName = (path as NSString).lastPathComponent
             let (record, isNew) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
                                                    inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
                                                    profileJSON: profileJSON, now: now)
