@@ -32,6 +32,10 @@ enum EffectiveConfig {
         out += "max_pixels = \(c.daemon.maxPixels)\n"
         out += "rescan_interval = \(quoted(duration(c.daemon.rescanInterval)))\n"
         out += "metrics_file = \(quoted(c.daemon.metricsFile))\n"
+        out += "node_name = \(quoted(c.daemon.nodeName))\n"
+        out += "\n[ledger]\n"
+        out += "url = \(quoted(c.ledger.url))\n"
+        out += "lease = \(quoted(duration(c.ledger.lease)))\n"
         for name in c.profiles.keys.sorted() {
             let p = c.profiles[name]!
             out += "\n[profiles.\(name)]\n"
@@ -73,6 +77,16 @@ enum EffectiveConfig {
             out += "min_interval = \(quoted(duration(r.minInterval)))\n"
             out += "timeout = \(quoted(duration(r.timeout)))\n"
             out += "stop_grace = \(quoted(duration(r.stopGrace)))\n"
+        }
+        if let b = c.balance {
+            out += "\n[balance]\n"
+            switch b.target {
+            case .largest: out += "target = \"largest\"\n"
+            case .count(let n): out += "target = \(n)\n"
+            }
+            out += "max_variants_per_original = \(b.maxVariantsPerOriginal)\n"
+            out += "labels = [\(b.labels.map(quoted).joined(separator: ", "))]\n"
+            if let quiet = b.quietPeriod { out += "quiet_period = \(quoted(duration(quiet)))\n" }
         }
         return out
     }

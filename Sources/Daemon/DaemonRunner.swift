@@ -21,16 +21,16 @@ public struct DaemonError: Error, CustomStringConvertible {
 /// `workers` threads drain, reloads its configuration on SIGHUP, keeps systemd informed, writes
 /// the metrics file, and stops cleanly on SIGTERM/SIGINT (work in flight is finished, exit 0).
 public final class DaemonRunner {
-    private var config: Configuration
+    var config: Configuration
     private let configPath: String
-    private let log: @Sendable (String) -> Void
-    private let ledger: any DaemonLedger
+    let log: @Sendable (String) -> Void
+    let ledger: any DaemonLedger
     /// Held for the process's life (close-on-exec, so a trainer does not keep it).
     private let instanceLock: FileLock
-    private let intakes: IntakeTable
+    let intakes: IntakeTable
     private let queue = WorkQueue()
     private let counters = DaemonCounters()
-    private let service: ServiceNotifier
+    let service: ServiceNotifier
     private let retrain: RetrainScheduler
     private let balance: BalanceScheduler
     private let startTime = Date().timeIntervalSince1970
@@ -38,7 +38,7 @@ public final class DaemonRunner {
     private var lastRescan = 0.0
     private var lastMetrics = -Double.infinity
     private var lastLedgerCheck = -Double.infinity
-    private var lastOrphanCheck = -Double.infinity
+    var lastOrphanCheck = -Double.infinity
     private var watchFailuresLogged = Set<String>()
     private var hiddenFoldersLogged = Set<String>()
     private var tooLongPathsLogged = Set<String>()
@@ -89,62 +89,6 @@ public final class DaemonRunner {
         for inbox in intakes.inboxes where !config.ledger.isPostgreSQL {
             if let problem = lockInbox(inbox) { throw DaemonError(description: problem) }
         }
-    }
-
-    /// Work a crash left behind: dot-temp files in the dataset (never complete, never seen by
-    /// loaders) are removed; originals claimed but not marked done are finished.
-    func repair() throws {
-        var removed = 0
-        if let walker = FileManager.default.enumerator(atPath: config.daemon.datasetRoot) {
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name.hasPrefix("."), name.contains(".tmp-") {
-                    try? FileMoves.remove("\(config.daemon.datasetRoot)/\(relative)")
-                    removed += 1
-                }
-            }
-        }
-        let finished = finish(try ledger.unfinished()) { service.extendStartTimeout(now: MonotonicClock.now) }
-        if removed > 0 || finished > 0 {
-            log("repair: removed \(removed) unfinished temp file\(removed == 1 ? "" : "s"), finished \(finished) original\(finished == 1 ? "" : "s")")
-        }
-    }
-
-    /// Finishes claimed originals whose files reached the dataset (variants are deterministic, so
-    /// the bytes are those an uninterrupted run writes); returns how many. One that never reached
-    /// the dataset is abandoned: its file waits in an inbox and is claimed again when seen.
-    private func finish(_ records: [OriginalRecord], progress: () -> Void = {}) -> Int {
-        var factory = VariantFactory(limits: DecodeLimits(maxPixels: config.daemon.maxPixels))
-        var finished = 0
-        for record in records {
-            progress()
-            // The profile of the claim, not today's: the repaired tree must equal an uninterrupted run's.
-            guard let current = intakes.intake(inbox: record.inbox) ?? intakes.any else { continue }
-            guard let intake = current.withRecordedProfile(of: record, configured: config.profiles) else {
-                let name = "\(record.sourceName) (\(record.hash.prefix(8)))"
-                log("repair: \(name) was claimed with profile \"\(record.profile)\" whose settings are no longer known; left unfinished")
-                continue
-            }
-            if intake.repair(record, factory: &factory) { finished += 1 } else { try? ledger.abandon(record) }
-        }
-        return finished
-    }
-
-    /// With several hosts: claims of nodes whose lease ran out are finished here, once a lease.
-    private func finishOrphanedClaims(now: Double) {
-        guard config.ledger.isPostgreSQL, now - lastOrphanCheck >= config.ledger.lease / 2 else { return }
-        lastOrphanCheck = now
-        guard let orphans = try? ledger.orphaned(), !orphans.isEmpty else { return }
-        // What the dead node left half-written beside them (its temp files, never seen by loaders).
-        let layout = DatasetLayout(root: config.daemon.datasetRoot)
-        for folder in Set(orphans.compactMap { record in Split(rawValue: record.split).map { layout.folder(split: $0, label: record.label) } }) {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where DurableFile.isAbandonedTemp(name) {
-                try? FileMoves.remove("\(folder)/\(name)")
-            }
-        }
-        let finished = finish(orphans)
-        log("took over \(orphans.count) claim\(orphans.count == 1 ? "" : "s") of nodes whose lease ran out: finished \(finished), "
-            + "\(orphans.count - finished) wait for their inbox file")
     }
 
     /// Runs until a stop signal; returns the exit status.
@@ -387,9 +331,12 @@ public final class DaemonRunner {
         guard !path.isEmpty, force || now - lastMetrics >= 5 else { return }
         lastMetrics = now
         do {
-            let input = MetricsFile.Input(summary: try ledger.summary(), failureClasses: try ledger.failureClasses(),
+            var input = MetricsFile.Input(summary: try ledger.summary(), failureClasses: try ledger.failureClasses(),
                                           counters: counters.snapshot, queue: queue.counts, retrainRuns: try ledger.runCounts(),
                                           startTime: startTime, now: Date().timeIntervalSince1970)
+            input.node = config.daemon.effectiveNodeName
+            input.ledgerKind = config.ledger.isPostgreSQL ? "postgresql" : "sqlite"
+            input.nodes = try ledger.nodes()
             try MetricsFile.write(MetricsFile.render(input), to: path)
         } catch {
             log("cannot write the metrics file \(path): \(error)")

@@ -15,6 +15,11 @@ struct MetricsFile {
         var retrainRuns: [String: Int]
         var startTime: Double
         var now: Double
+        /// This daemon's node name and its ledger ("sqlite" or "postgresql").
+        var node = ""
+        var ledgerKind = "sqlite"
+        /// With a shared ledger: every node's state.
+        var nodes: [LedgerNode] = []
     }
 
     static func render(_ input: Input) -> String {
@@ -58,6 +63,19 @@ struct MetricsFile {
         }
         text.family("augmentd_start_time_seconds", "gauge", "When this daemon process started (Unix time).")
         text.sample("augmentd_start_time_seconds", [:], input.startTime)
+        // Counts from a shared ledger are every node's; this series names the node writing the file,
+        // to join on (`* on(instance) group_left(node) augmentd_node_info`).
+        text.family("augmentd_node_info", "gauge", "This daemon: its node name and its ledger.")
+        text.sample("augmentd_node_info", ["node": input.node, "ledger": input.ledgerKind], 1)
+        if input.ledgerKind == "postgresql" {
+            text.family("augmentd_nodes", "gauge", "Daemons sharing the ledger, by state.")
+            for state in ["running", "stopped", "lost"] {
+                let count = input.nodes.filter { ($0.alive ? "running" : $0.stopped ? "stopped" : "lost") == state }.count
+                text.sample("augmentd_nodes", ["state": state], count)
+            }
+            text.family("augmentd_node_in_flight", "gauge", "Originals each node holds claims on.")
+            for node in input.nodes { text.sample("augmentd_node_in_flight", ["node": node.name], node.inFlight) }
+        }
         text.family("augmentd_metrics_updated_seconds", "gauge", "When this file was written (Unix time).")
         text.sample("augmentd_metrics_updated_seconds", [:], input.now)
         return text.output

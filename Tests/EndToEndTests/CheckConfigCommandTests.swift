@@ -17,12 +17,19 @@ struct CheckConfigCommandTests {
             [[watch]]
             inbox = "\(dir.file("inbox").path)"
             profile = "cifar"
+
+            [ledger]
+            lease = "45s"
+
+            [balance]
+            target = 40
             """
         try Data(config.utf8).write(to: dir.file("a.toml"))
         let result = try AugmentdBinary.run(["check-config", dir.file("a.toml").path])
         #expect(result.status == 0, "\(result.stderr)")
         for line in ["max_pixels = 64000000", "rescan_interval = \"5m\"", "variants = 8", "zoom_range = [0.8, 1.2]",
-                     "contrast_stretching = 0.5", "geometry = \"centered\"", "val_fraction = 0.1", "on_success = \"move\""] {
+                     "contrast_stretching = 0.5", "geometry = \"centered\"", "val_fraction = 0.1", "on_success = \"move\"",
+                     "node_name = \"\"", "url = \"\"", "lease = \"45s\"", "target = 40", "max_variants_per_original = 32"] {
             #expect(result.stdout.contains(line), "missing \(line)")
         }
         // The printed configuration is a valid configuration file with the same meaning.

@@ -43,6 +43,7 @@ extension DaemonTests {
         #expect(value("augmentd_duplicates_total", ["label": "cats"]) == 1)
         #expect(value("augmentd_queue_depth", ["state": "in_flight"]) == 0)
         #expect(value("augmentd_inotify_overflows_total") == 0)
+        #expect(value("augmentd_node_info", ["ledger": "sqlite"]) == 1)
 
         // The histogram: cumulative buckets ending in +Inf = count = every file that reached an end.
         let buckets = samples.filter { $0.name == "augmentd_processing_seconds_bucket" }
