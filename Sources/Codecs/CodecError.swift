@@ -38,9 +38,12 @@ public enum CodecError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// True when the file may simply not be complete yet (worth looking at again later).
+    /// True when the file may simply not be complete yet (worth looking at again later): cut
+    /// short, or empty (created by a writer that has not written yet, or is rewriting it in place).
     public var mayBeIncomplete: Bool {
-        if case .truncated = self { return true }
-        return false
+        switch self {
+        case .truncated, .empty: true
+        default: false
+        }
     }
 }

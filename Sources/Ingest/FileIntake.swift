@@ -155,22 +155,26 @@ public struct FileIntake: Sendable {
                 try rememberIfKept(path, status, hash: hash)
                 return .duplicate(hash: hash.hex, of: existing.originalPath.map(layout.path(of:)) ?? "")
             }
+            // Claimed before decoding: daemons sharing an inbox (several hosts) race for a file with
+            // a read and a hash, never with a decode.
+            let split = Split.of(hash, valFraction: inbox.valFraction)
+            let (record, isNew) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
+                                                   inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
+                                                   profileJSON: profileJSON, now: now)
             let (image, info): (Image, ImageInfo)
             do {
                 (image, info) = try factory.decoder.decode(bytes)
             } catch {
                 // Young by mtime (a writer may still append); an mtime far in the future is a
-                // copied timestamp, not a writer at work.
+                // copied timestamp, not a writer at work. A claim from before (a crash) is kept.
                 let age = now - status.modified
                 if error.mayBeIncomplete && age > -settleSeconds && age < truncatedGraceSeconds {
+                    if isNew { try ledger.releaseClaim(id: record.id) }
                     return .notReady(retryAt: status.modified + truncatedGraceSeconds)
                 }
+                try ledger.releaseClaim(id: record.id)
                 return fail(path, FileFailure(error), now: now)
             }
-            let split = Split.of(hash, valFraction: inbox.valFraction)
-            let (record, isNew) = try ledger.claim(hash: hash.hex, label: label, split: split.rawValue, sourceName: sourceName,
-                                                   inbox: inbox.inbox, profile: profileName, profileHash: profileHash.hex,
-                                                   profileJSON: profileJSON, now: now)
             // A claim made earlier (a crash, or the same bytes under this label in flight) is redone
             // with its recorded label and split: the variants are deterministic.
             let recordSplit = Split(rawValue: record.split) ?? split

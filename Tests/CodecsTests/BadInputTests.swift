@@ -43,6 +43,8 @@ struct BadInputTests {
             #expect(error.mayBeIncomplete)
             #expect(error.description == "truncated JPEG: premature end of data")
         }
+        // An empty file is a writer that has not written yet, until it is old.
+        #expect(CodecError.empty.mayBeIncomplete && !CodecError.corrupt(.png, "x").mayBeIncomplete)
     }
 
     @Test func crcErrorMessageNamesTheChunk() throws {
