@@ -238,6 +238,7 @@ public struct FileIntake: Sendable {
         try VariantWriter(profile: profile, profileHash: profileHash, layout: layout)
             .write(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName, split: split,
                    factory: &factory, written: &written)
+            .map { try $0.record(layout) }
     }
 
     /// Temp files of this original that a process which died mid-write left (a crash, or another

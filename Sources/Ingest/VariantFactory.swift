@@ -12,6 +12,18 @@ public struct EncodedVariant: Sendable {
     public let bytes: [UInt8]
 
     /// What the ledger records for this variant written at `path` (parameters as sorted-key JSON).
+    func record(path: String) throws -> VariantRecord { try header.record(path: path) }
+
+    /// The variant without its bytes.
+    var header: EncodedVariantHeader { EncodedVariantHeader(index: index, parameters: parameters, format: format) }
+}
+
+/// What a variant's ledger record is made from, once its bytes are written.
+struct EncodedVariantHeader: Sendable {
+    let index: Int
+    let parameters: VariantParameters
+    let format: ImageFormat
+
     func record(path: String) throws -> VariantRecord {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -21,12 +21,23 @@ struct VariantWriter {
         case keep
     }
 
+    /// One variant in place: what its ledger record needs (made only by callers that keep one:
+    /// encoding the parameters as JSON costs more than writing the file's name).
+    struct Written {
+        let variant: EncodedVariantHeader
+        let path: String
+
+        func record(_ layout: DatasetLayout) throws -> VariantRecord {
+            try variant.record(path: layout.key(of: path))
+        }
+    }
+
     /// Variants 1…`profile.variants` of a train original (none for val). `written` lists each
     /// file as soon as it is in place, so a caller can take them back when a later write fails.
     func write(of image: Image, info: ImageInfo, hash: SHA256Digest, folder: String, sourceName: String, split: Split,
-               factory: inout VariantFactory, existing: Existing = .replace, written: inout [String]) throws -> [VariantRecord] {
+               factory: inout VariantFactory, existing: Existing = .replace, written: inout [String]) throws -> [Written] {
         guard split == .train, profile.variants > 0 else { return [] }
-        var records = [VariantRecord]()
+        var records = [Written]()
         for k in 1...profile.variants {
             let variant = try factory.variants(of: image, format: info.format, losslessOriginal: info.isLossless, hash: hash,
                                                profile: profile, profileHash: profileHash, indices: [k])[0]
@@ -39,7 +50,7 @@ struct VariantWriter {
             } catch {
                 guard existing == .keep, error.isAlreadyExists else { throw error }
             }
-            records.append(try variant.record(path: layout.key(of: path)))
+            records.append(Written(variant: variant.header, path: path))
         }
         return records
     }
