@@ -55,9 +55,7 @@ extension DaemonRunner {
         // What the dead node left half-written beside them (its temp files, never seen by loaders).
         let layout = DatasetLayout(root: config.daemon.datasetRoot)
         for folder in Set(orphans.compactMap { record in Split(rawValue: record.split).map { layout.folder(split: $0, label: record.label) } }) {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where DurableFile.isAbandonedTemp(name) {
-                try? FileMoves.remove("\(folder)/\(name)")
-            }
+            DatasetLayout.removeAbandonedTemps(in: folder)
         }
         let finished = finish(orphans)
         log("took over \(orphans.count) claim\(orphans.count == 1 ? "" : "s") of nodes whose lease ran out: finished \(finished), "

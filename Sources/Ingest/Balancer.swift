@@ -43,9 +43,7 @@ public struct Balancer: Sendable {
     {
         // What a balance run killed mid-write left in these folders (a running daemon's writes stay).
         for folder in Set(plan.extras.compactMap { $0.original.originalPath.map { DurableFile.split(layout.path(of: $0)).folder } }) {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where DurableFile.isAbandonedTemp(name) {
-                try? FileMoves.remove("\(folder)/\(name)")
-            }
+            DatasetLayout.removeAbandonedTemps(in: folder)
         }
         let next = Atomic<Int>(0)
         let written = Atomic<Int>(0)

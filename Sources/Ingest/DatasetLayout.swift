@@ -1,6 +1,7 @@
 import Foundation
 import Codecs
 import Hashing
+import LinuxSystem
 
 /// Which part of the dataset an original belongs to.
 public enum Split: String, Sendable, Codable {
@@ -29,6 +30,16 @@ public struct DatasetLayout: Sendable {
 
     public func folder(split: Split, label: String) -> String {
         "\(root)/\(split.rawValue)/\(label)"
+    }
+
+    /// Removes the temp files in `folder` whose writer is gone (a kill -9 mid-write, or another
+    /// node whose claim was taken over), those whose name contains `tag` when it is not empty.
+    /// Loaders never see them (dot-files), but they are not to be left behind.
+    public static func removeAbandonedTemps(in folder: String, containing tag: String = "") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where (tag.isEmpty || name.contains(tag)) && DurableFile.isAbandonedTemp(name) {
+            try? FileMoves.remove("\(folder)/\(name)")
+        }
     }
 
     /// The ledger's name for a file of this tree: its path below `root`.

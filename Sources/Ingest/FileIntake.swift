@@ -179,7 +179,8 @@ public struct FileIntake: Sendable {
             // with its recorded label and split: the variants are deterministic.
             let recordSplit = Split(rawValue: record.split) ?? split
             let folder = layout.folder(split: recordSplit, label: record.label)
-            if !isNew { removeAbandonedTemps(in: folder, of: hash) }
+            // A retaken claim: what its dead writer left half-written of this original goes.
+            if !isNew { DatasetLayout.removeAbandonedTemps(in: folder, containing: "-\(hash.hex.prefix(8))") }
             var written = [String]()
             let originalPath = "\(folder)/\(DatasetLayout.originalName(sourceName: sourceName, hash: hash, format: info.format))"
             let variants: [VariantRecord]
@@ -239,16 +240,6 @@ public struct FileIntake: Sendable {
             .write(of: image, info: info, hash: hash, folder: folder, sourceName: sourceName, split: split,
                    factory: &factory, written: &written)
             .map { try $0.record(layout) }
-    }
-
-    /// Temp files of this original that a process which died mid-write left (a crash, or another
-    /// node whose claim was taken over): never seen by loaders, but not to be left behind.
-    func removeAbandonedTemps(in folder: String, of hash: SHA256Digest) {
-        let tag = "-\(hash.hex.prefix(8))"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        where name.contains(tag) && DurableFile.isAbandonedTemp(name) {
-            try? FileMoves.remove("\(folder)/\(name)")
-        }
     }
 
     /// Puts the original in the dataset per `on_success`; nothing is deleted before its copy is durable.

@@ -73,14 +73,7 @@ final class PGConnection {
             PQexecParams(handle, sql, Int32(texts.count), nil, values, nil, nil, 0)
         }
         defer { PQclear(result) }
-        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let sqlState = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
-            let message = Self.trimmed(String(cString: PQerrorMessage(handle)))
-            let lost = PQstatus(handle) != CONNECTION_OK
-            throw LedgerError(operation: Self.firstWords(of: sql), message: message, code: 0,
-                              sqlState: lost ? "" : (sqlState ?? ""))
-        }
+        let status = try check(result, handle, operation: Self.firstWords(of: sql))
         guard status == PGRES_TUPLES_OK, let result else { return [] }
         let rowCount = Int(PQntuples(result)), columnCount = Int(PQnfields(result))
         var rows = [PGRow]()
@@ -102,12 +95,17 @@ final class PGConnection {
         guard let handle else { throw LedgerError(operation: "script", message: "not connected", code: 0, sqlState: "") }
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
+        _ = try check(result, handle, operation: "script")
+    }
+
+    /// The result's status when the statement succeeded; else its error, with the SQLSTATE, or ""
+    /// when the connection itself is gone.
+    private func check(_ result: OpaquePointer?, _ handle: OpaquePointer, operation: String) throws(LedgerError) -> ExecStatusType {
         let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let sqlState = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
-            throw LedgerError(operation: "script", message: Self.trimmed(String(cString: PQerrorMessage(handle))), code: 0,
-                              sqlState: PQstatus(handle) != CONNECTION_OK ? "" : (sqlState ?? ""))
-        }
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return status }
+        let sqlState = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+        throw LedgerError(operation: operation, message: Self.trimmed(String(cString: PQerrorMessage(handle))), code: 0,
+                          sqlState: PQstatus(handle) != CONNECTION_OK ? "" : (sqlState ?? ""))
     }
 
     /// Runs `body` in one transaction: all of it is recorded, or none.
