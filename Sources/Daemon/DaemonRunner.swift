@@ -28,7 +28,7 @@ public final class DaemonRunner {
     /// Held for the process's life (close-on-exec, so a trainer does not keep it).
     private let instanceLock: FileLock
     let intakes: IntakeTable
-    private let queue = WorkQueue()
+    private let queue: WorkQueue
     private let counters = DaemonCounters()
     let service: ServiceNotifier
     private let retrain: RetrainScheduler
@@ -77,6 +77,7 @@ public final class DaemonRunner {
         }
         instanceLock = lock
         ledger = try Self.openLedger(config, version: version)
+        queue = WorkQueue(pickWindow: config.ledger.isPostgreSQL ? 16 : 1)
         intakes = IntakeTable(version: version)
         intakes.install(config, ledger: ledger)
         service = ServiceNotifier(environment: environment, log: log)

@@ -22,9 +22,17 @@ final class WorkQueue: @unchecked Sendable {
     private var stopped = false
     private(set) var overflowed = false
     let capacity: Int
+    /// How many of the oldest ready paths a worker picks from at random (1: strictly oldest
+    /// first). Daemons sharing an inbox (several hosts) would otherwise walk the same files in
+    /// the same order and race for each one; picking among the oldest few, and never passing
+    /// the oldest over more than `pickWindow - 1` times, keeps each file's wait bounded while
+    /// they mostly take different files.
+    let pickWindow: Int
+    private var oldestPassedOver = 0
 
-    init(capacity: Int = 10_000) {
+    init(capacity: Int = 10_000, pickWindow: Int = 1) {
         self.capacity = capacity
+        self.pickWindow = max(1, pickWindow)
     }
 
     /// Adds a path unless it is already waiting or being processed. Returns false when full.
@@ -77,7 +85,10 @@ final class WorkQueue: @unchecked Sendable {
         defer { condition.unlock() }
         while ready.isEmpty && !stopped { condition.wait() }
         if stopped { return nil }
-        let path = ready.removeFirst()
+        var index = 0
+        if pickWindow > 1 && oldestPassedOver < pickWindow - 1 { index = Int.random(in: 0..<min(pickWindow, ready.count)) }
+        oldestPassedOver = index == 0 ? 0 : oldestPassedOver + 1
+        let path = ready.remove(at: index)
         queued.remove(PathKey(path))
         inFlight.insert(PathKey(path))
         return path

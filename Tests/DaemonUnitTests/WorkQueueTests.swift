@@ -16,6 +16,32 @@ struct WorkQueueTests {
         #expect(queue.counts.ready == 1)
     }
 
+    @Test func aloneItTakesTheOldestFirst() {
+        let queue = WorkQueue(capacity: 100)
+        for i in 0..<50 { queue.add("/f\(i)") }
+        #expect((0..<50).map { _ in queue.next()! } == (0..<50).map { "/f\($0)" })
+    }
+
+    /// Several daemons on one shared inbox pick among the oldest few, so they mostly take
+    /// different files; still every path once, and the oldest is passed over at most window-1 times.
+    @Test func sharingAnInboxItTakesEachPathOnceAndTheOldestNeverWaitsLong() {
+        let window = 8
+        let queue = WorkQueue(capacity: 1000, pickWindow: window)
+        for i in 0..<500 { queue.add("/f\(i)") }
+        var waiting = (0..<500).map { "/f\($0)" }
+        var taken = [String]()
+        var passedOver = 0
+        while let oldest = waiting.first {
+            let path = queue.next()!
+            taken.append(path)
+            if path == oldest { passedOver = 0 } else { passedOver += 1 }
+            #expect(passedOver < window, "the oldest path was passed over \(passedOver) times")
+            waiting.removeAll { $0 == path }
+        }
+        #expect(Set(taken).count == 500 && taken.count == 500)
+        #expect(taken != (0..<500).map { "/f\($0)" }, "two daemons would walk the files in the same order")
+    }
+
     @Test func whenFullItDropsAndAsksForARescanOnceItHasRoom() {
         let queue = WorkQueue(capacity: 4)
         for i in 0..<4 { #expect(queue.add("/f\(i)")) }
