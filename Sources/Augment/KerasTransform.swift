@@ -108,7 +108,7 @@ enum PointTables {
         -> (colour: [UInt8], alpha: [UInt8])
     {
         var lo = 255, hi = 0
-        if shift != nil { (lo, hi) = ValueRange.of(image.pixels) }
+        if shift != nil { (lo, hi) = PointKernels.range(of: image.pixels) }
         var colour = [UInt8](repeating: 0, count: 256), alpha = colour
         for v in 0..<256 {
             var value = Float(v)
@@ -194,20 +194,6 @@ struct ValueMap {
             for i in 0..<count { to[i] = UInt8(truncatingIfNeeded: min(max(Int16(from[i]) &+ k, lo), hi)) }
         case .table:
             table.withUnsafeBufferPointer { t in PointKernels.map(from, to, count: count, table: t.baseAddress!) }
-        }
-    }
-}
-
-/// Minimum and maximum of a byte buffer, in a loop that vectorises.
-enum ValueRange {
-    static func of(_ bytes: [UInt8]) -> (Int, Int) {
-        bytes.withUnsafeBufferPointer { p in
-            var lo: UInt8 = 255, hi: UInt8 = 0
-            for i in 0..<p.count {
-                lo = min(lo, p[i])
-                hi = max(hi, p[i])
-            }
-            return (Int(lo), Int(hi))
         }
     }
 }

@@ -88,10 +88,24 @@ static int reverse_avx512(const uint8_t *from, uint8_t *to, int width, int chann
     const uint8_t *order = orders[channels == 1 ? 0 : (channels == 3 ? 1 : 2)];
     const __m512i reverse = _mm512_loadu_si512(order);
     const __mmask64 mask = bytes == 64 ? ~(__mmask64)0 : (((__mmask64)1 << bytes) - 1);
+    /* 63 bytes (three channels) go out as a full 64-byte store starting one byte lower, whose
+       first byte belongs to a pixel written later: masked stores that miss the cache are several
+       times slower on these cores (a 1080p flip took 0.39 ns/px against 0.14 for a table pass). */
+    const __m512i shifted = _mm512_permutexvar_epi8(
+        _mm512_set_epi8(62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36,
+                        35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9,
+                        8, 7, 6, 5, 4, 3, 2, 1, 0, 0),
+        reverse);
     int c = 0;
     for (; c + per_block <= width; c += per_block) {
-        __m512i v = _mm512_maskz_loadu_epi8(mask, from + (size_t)c * channels);
-        _mm512_mask_storeu_epi8(to + (size_t)(width - c - per_block) * channels, mask, _mm512_permutexvar_epi8(reverse, v));
+        /* a plain load where 64 bytes are inside the row: masked ones that cross cache lines are slow too */
+        __m512i v = (c + per_block) * channels + (64 - bytes) <= width * channels
+                        ? _mm512_loadu_si512(from + (size_t)c * channels)
+                        : _mm512_maskz_loadu_epi8(mask, from + (size_t)c * channels);
+        uint8_t *dst = to + (size_t)(width - c - per_block) * channels;
+        if (bytes == 64) _mm512_storeu_si512(dst, _mm512_permutexvar_epi8(reverse, v));
+        else if (width - c - per_block > 0) _mm512_storeu_si512(dst - 1, _mm512_permutexvar_epi8(shifted, v));
+        else _mm512_mask_storeu_epi8(dst, mask, _mm512_permutexvar_epi8(reverse, v));
     }
     return c;
 }
@@ -99,4 +113,35 @@ static int reverse_avx512(const uint8_t *from, uint8_t *to, int width, int chann
 void ik_reverse_pixels(const uint8_t *from, uint8_t *to, int width, int channels) {
     int done = has_vbmi() && (channels == 1 || channels == 3 || channels == 4) ? reverse_avx512(from, to, width, channels) : 0;
     reverse_portable(from, to, done, width, channels);
+}
+
+/* ---- the smallest and largest byte ---- */
+
+__attribute__((target("avx512f,avx512bw")))
+static size_t range_avx512(const uint8_t *bytes, size_t count, uint8_t *lo, uint8_t *hi) {
+    __m512i low = _mm512_set1_epi8((char)0xFF), high = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 64 <= count; i += 64) {
+        __m512i v = _mm512_loadu_si512(bytes + i);
+        low = _mm512_min_epu8(low, v);
+        high = _mm512_max_epu8(high, v);
+    }
+    uint8_t lows[64], highs[64];
+    _mm512_storeu_si512(lows, low);
+    _mm512_storeu_si512(highs, high);
+    for (int k = 0; k < 64; k++) {
+        if (lows[k] < *lo) *lo = lows[k];
+        if (highs[k] > *hi) *hi = highs[k];
+    }
+    return i;
+}
+
+void ik_byte_range(const uint8_t *bytes, size_t count, uint8_t *lo, uint8_t *hi) {
+    *lo = 255;
+    *hi = 0;
+    size_t i = !ik_portable_forced() && __builtin_cpu_supports("avx512bw") && count >= 64 ? range_avx512(bytes, count, lo, hi) : 0;
+    for (; i < count; i++) {
+        if (bytes[i] < *lo) *lo = bytes[i];
+        if (bytes[i] > *hi) *hi = bytes[i];
+    }
 }

@@ -17,4 +17,13 @@ public enum PointKernels {
                                      channels: Int) {
         ik_reverse_pixels(from, to, Int32(width), Int32(channels))
     }
+
+    /// The smallest and the largest byte (one AVX-512 pass where the CPU has it).
+    public static func range(of bytes: [UInt8]) -> (low: Int, high: Int) {
+        var lo: UInt8 = 255, hi: UInt8 = 0
+        bytes.withUnsafeBufferPointer { p in
+            if let base = p.baseAddress { ik_byte_range(base, p.count, &lo, &hi) }
+        }
+        return (Int(lo), Int(hi))
+    }
 }

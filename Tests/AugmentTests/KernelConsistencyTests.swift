@@ -63,7 +63,7 @@ struct KernelConsistencyTests {
     /// where the CPU has it) give the portable path's bytes, on widths that leave partial blocks.
     @Test(arguments: [1, 3, 4])
     func pointOperationsAgreeAcrossPaths(channels: Int) {
-        for width in [1, 20, 21, 64, 70, 131] {
+        for width in [1, 20, 21, 43, 64, 70, 131, 1920] {
             let image = CenteredGeometryTests.randomImage(width: width, height: 5, channels: channels, seed: UInt64(width))
             for (flip, brightness, shift) in [(true, nil as Double?, nil as Double?), (false, 1.2, nil), (true, 0.7, 20.0), (false, nil, -15.0)] {
                 var p = KerasParameters()

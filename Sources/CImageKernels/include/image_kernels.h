@@ -62,6 +62,9 @@ void ik_apply_table(uint8_t *pixels, size_t count, int channels, const uint8_t *
 /* The same from `from` into `to` (which may be `from`); alpha bytes are copied. */
 void ik_map_bytes(const uint8_t *from, uint8_t *to, size_t count, int channels, const uint8_t *table);
 
+/* The smallest and the largest of bytes[0..count) (255 and 0 when count is 0). */
+void ik_byte_range(const uint8_t *bytes, size_t count, uint8_t *lo, uint8_t *hi);
+
 /* Nonzero when the byte maps above run with AVX-512 VBMI (a table then beats any other loop). */
 int ik_fast_byte_maps(void);
 
