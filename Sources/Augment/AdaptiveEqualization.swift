@@ -17,31 +17,14 @@ public enum AdaptiveEqualization {
 
         // The 8-bit intensity CLAHE works on: grey, or V = max(R, G, B).
         let count = width * height
-        let intensity = isColour
-            ? [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                image.pixels.withUnsafeBufferPointer { px in
-                    for i in 0..<count {
-                        let p = i &* channels
-                        out[i] = max(px[p], px[p &+ 1], px[p &+ 2])
-                    }
-                }
-                initialized = count
-            }
-            : image.pixels
+        let intensity = isColour ? ClaheKernels.maxOfChannels(image.pixels, count: count, channels: channels) : image.pixels
 
         // img_as_uint, then the 14-bit stretch, then the bin: all functions of the 8-bit value.
         let u16: [Int] = (0..<256).map { v in
             isColour ? Int((Double(v) * (1.0 / 255) * 65535).rounded(.toNearestOrEven)) : v * 257
         }
         // u16 rises with the 8-bit value, so its extremes are those of the 8-bit extremes.
-        let (low8, high8) = intensity.withUnsafeBufferPointer { p in
-            var lo: UInt8 = 255, hi: UInt8 = 0
-            for i in 0..<p.count {
-                lo = min(lo, p[i])
-                hi = max(hi, p[i])
-            }
-            return (Int(lo), Int(hi))
-        }
+        let (low8, high8) = PointKernels.range(of: intensity)
         let imin = u16[low8], imax = u16[high8]
         let binSize = 1 + grayLevels / nbins
         let binOf: [UInt16] = (0..<256).map { v in
@@ -52,48 +35,26 @@ public enum AdaptiveEqualization {
             return UInt16(Int(w) / binSize)
         }
 
+        var range: (low: UInt16, high: UInt16) = (.max, .min)
         let equalized = ClaheTiles(intensity: intensity, width: width, height: height, kernel: kernel,
-                                   binOf: binOf, nbins: nbins, clipLimit: clipLimit).blend()
+                                   binOf: binOf, nbins: nbins, clipLimit: clipLimit).blend(range: &range)
 
         // Final rescale of the uint16 result to [0, 1], as a table over the 14-bit values.
-        let (lo, hi) = equalized.withUnsafeBufferPointer { p in
-            var lo = UInt16.max, hi = UInt16.min
-            for i in 0..<p.count {
-                lo = min(lo, p[i])
-                hi = max(hi, p[i])
-            }
-            return (Int(lo), Int(hi))
-        }
+        let (lo, hi) = (Int(range.low), Int(range.high))
         let scaled: [Double] = (0...max(hi, 0)).map { x in
             let unit = lo != hi ? (Double(x) - Double(lo)) / Double(hi - lo) : min(max(Double(x), 0), 1)
             return unit * 255
         }
-        // hsv2rgb(h, s, V') with the original h and s is V' times channel/max: the hue sector
-        // picks which channel is max, mid and min, and p, q, t are those ratios times V.
-        let reciprocal: [Double] = (0..<256).map { $0 == 0 ? 0 : 1 / Double($0) }
-        scaled.withUnsafeBufferPointer { table in
-            reciprocal.withUnsafeBufferPointer { recip in
+        if isColour {
+            // hsv2rgb(h, s, V') with the original h and s is V' times channel/max: the hue sector
+            // picks which channel is max, mid and min, and p, q, t are those ratios times V.
+            ClaheKernels.restoreColour(&image.pixels, channels: channels, eq: equalized, scaled: scaled)
+        } else {
+            let byteOf = scaled.map(Quantize.roundHalfEven)
+            byteOf.withUnsafeBufferPointer { table in
                 equalized.withUnsafeBufferPointer { eq in
                     image.pixels.withUnsafeMutableBufferPointer { px in
-                        for i in 0..<(width * height) {
-                            let value = table[Int(eq[i])]
-                            if isColour {
-                                let p = i &* channels
-                                let r = px[p], g = px[p &+ 1], b = px[p &+ 2]
-                                let top = max(r, g, b)
-                                if top == 0 {
-                                    let grey = Quantize.roundHalfEven(value)
-                                    (px[p], px[p &+ 1], px[p &+ 2]) = (grey, grey, grey)
-                                } else {
-                                    let k = value * recip[Int(top)]
-                                    px[p] = Quantize.roundHalfEven(k * Double(r))
-                                    px[p &+ 1] = Quantize.roundHalfEven(k * Double(g))
-                                    px[p &+ 2] = Quantize.roundHalfEven(k * Double(b))
-                                }
-                            } else {
-                                px[i] = Quantize.roundHalfEven(value)
-                            }
-                        }
+                        for i in 0..<count { px[i] = table[Int(eq[i])] }
                     }
                 }
             }
@@ -150,18 +111,17 @@ struct ClaheTiles {
         let clim = clipLimit > 0 ? Int(max(clipLimit * Double(pixels), 1)) : pixels
         let scale = Double(AdaptiveEqualization.grayLevels - 1) / Double(pixels)
         maps = [Int32](repeating: 0, count: tilesR * tilesC * nbins)
+        var counts = [Int32](repeating: 0, count: nbins)
         var hist = [Int](repeating: 0, count: nbins)
         for i in 0..<tilesR {
-            let rows = (0..<kr).map { Self.reflect(i * kr + $0, height) }
+            let rows = (0..<kr).map { Int32(Self.reflect(i * kr + $0, height)) }
             for j in 0..<tilesC {
-                let cols = (0..<kc).map { Self.reflect(j * kc + $0, width) }
-                for b in 0..<nbins { hist[b] = 0 }
+                let cols = (0..<kc).map { Int32(Self.reflect(j * kc + $0, width)) }
+                for b in 0..<nbins { counts[b] = 0 }
                 bins.withUnsafeBufferPointer { bp in
-                    for r in rows {
-                        let base = r * width
-                        for c in cols { hist[Int(bp[base + c])] += 1 }
-                    }
+                    ClaheKernels.histogram(bp.baseAddress!, width: width, rows: rows, cols: cols, into: &counts)
                 }
+                for b in 0..<nbins { hist[b] = Int(counts[b]) }
                 Self.clip(&hist, limit: clim)
                 let offset = (i * tilesC + j) * nbins
                 var cumulative = 0
@@ -211,53 +171,39 @@ struct ClaheTiles {
     }
 
     /// Blends the four nearest tile tables for every original pixel (float32 accumulation,
-    /// corners in scikit-image's order) and truncates to uint16.
-    func blend() -> [UInt16] {
-        var out = [UInt16](repeating: 0, count: width * height)
-        // Per-column tile indices and weights, shared by every row.
-        var colTile0 = [Int](repeating: 0, count: width), colTile1 = [Int](repeating: 0, count: width)
-        var colFrac = [Double](repeating: 0, count: width)
+    /// corners in scikit-image's order) and truncates to uint16; `range` takes the extremes.
+    func blend(range: inout (low: UInt16, high: UInt16)) -> [UInt16] {
+        // Per-column table offsets and weights, shared by every row.
+        var leftOffsets = [Int32](repeating: 0, count: width), rightOffsets = leftOffsets
+        var rightWeights = [Double](repeating: 0, count: width)
         for x in 0..<width {
-            let q = x + padC
-            let (bj, v) = q.quotientAndRemainder(dividingBy: kc)
-            colFrac[x] = Double(v) / Double(kc)
-            colTile0[x] = min(max(bj - 1, 0), tilesC - 1)
-            colTile1[x] = min(max(bj, 0), tilesC - 1)
+            let (bj, v) = (x + padC).quotientAndRemainder(dividingBy: kc)
+            rightWeights[x] = Double(v) / Double(kc)
+            leftOffsets[x] = Int32(min(max(bj - 1, 0), tilesC - 1) * nbins)
+            rightOffsets[x] = Int32(min(max(bj, 0), tilesC - 1) * nbins)
         }
-        let tile0 = colTile0, tile1 = colTile1, fracs = colFrac
-        tile0.withUnsafeBufferPointer { colTile0 in
-        tile1.withUnsafeBufferPointer { colTile1 in
-        fracs.withUnsafeBufferPointer { colFrac in
-        maps.withUnsafeBufferPointer { lut in
+        return [UInt16](unsafeUninitializedCapacity: width * height) { out, initialized in
+            leftOffsets.withUnsafeBufferPointer { left in
+            rightOffsets.withUnsafeBufferPointer { right in
+            rightWeights.withUnsafeBufferPointer { weights in
+            maps.withUnsafeBufferPointer { lut in
             bins.withUnsafeBufferPointer { bp in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for y in 0..<height {
-                        let p = y + padR
-                        let (bi, u) = p.quotientAndRemainder(dividingBy: kr)
-                        let fr = Double(u) / Double(kr)
-                        let row0 = min(max(bi - 1, 0), tilesR - 1) * tilesC
-                        let row1 = min(max(bi, 0), tilesR - 1) * tilesC
-                        for x in 0..<width {
-                            let bv = Int(bp[y * width + x])
-                            let fc = colFrac[x]
-                            let t00 = (row0 + colTile0[x]) * nbins + bv
-                            let t01 = (row0 + colTile1[x]) * nbins + bv
-                            let t10 = (row1 + colTile0[x]) * nbins + bv
-                            let t11 = (row1 + colTile1[x]) * nbins + bv
-                            var acc: Float = 0
-                            acc = acc + Float(Double(lut[t00]) * ((1 - fc) * (1 - fr)))
-                            acc = acc + Float(Double(lut[t01]) * (fc * (1 - fr)))
-                            acc = acc + Float(Double(lut[t10]) * ((1 - fc) * fr))
-                            acc = acc + Float(Double(lut[t11]) * (fc * fr))
-                            dst[y &* width &+ x] = UInt16(acc)
-                        }
-                    }
+                for y in 0..<height {
+                    let (bi, u) = (y + padR).quotientAndRemainder(dividingBy: kr)
+                    let upper = min(max(bi - 1, 0), tilesR - 1) * tilesC * nbins
+                    let lower = min(max(bi, 0), tilesR - 1) * tilesC * nbins
+                    let row = ClaheKernels.BlendRow(
+                        bins: bp.baseAddress! + y * width, upper: lut.baseAddress! + upper, lower: lut.baseAddress! + lower,
+                        leftOffsets: left.baseAddress!, rightOffsets: right.baseAddress!, rightWeights: weights.baseAddress!,
+                        lowerWeight: Double(u) / Double(kr))
+                    ClaheKernels.blend(row, width: width, into: out.baseAddress! + y * width, range: &range)
                 }
             }
+            }
+            }
+            }
+            }
+            initialized = width * height
         }
-        }
-        }
-        }
-        return out
     }
 }

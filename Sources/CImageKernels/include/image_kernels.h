@@ -71,6 +71,33 @@ int ik_fast_byte_maps(void);
 /* Pixel c of `from` (width pixels of `channels` bytes) to pixel width-1-c of `to`; no overlap. */
 void ik_reverse_pixels(const uint8_t *from, uint8_t *to, int width, int channels);
 
+/* ---- CLAHE's per-pixel passes (clahe.c; AdaptiveEqualization.swift has the method) ---- */
+
+/* out[i] = max of the first three channels of pixel i. */
+void ik_max_of_channels(const uint8_t *pixels, size_t count, int channels, uint8_t *out);
+
+/* hist[bins[r][c]] += 1 for the given rows and columns (the reflect-padded tile). */
+void ik_clahe_histogram(const uint16_t *bins, int width, const int32_t *rows, int row_count,
+                        const int32_t *cols, int col_count, int32_t *hist);
+
+/* One output row of the blend between the four nearest tile tables. */
+typedef struct {
+    const uint16_t *bins;          /* the row's bins */
+    const int32_t *lut0, *lut1;    /* the tables of the upper and lower tile rows */
+    const int32_t *col_offset0;    /* per column: offset of its left tile's table in lut0/lut1 */
+    const int32_t *col_offset1;    /* ... and of its right tile's */
+    const double *col_frac;        /* per column: weight of the right tile */
+    double row_frac;               /* weight of the lower tile row */
+} ik_clahe_row;
+
+/* out[x] = trunc(t00 + t01 + t10 + t11) in float, each t = (float)(table value * weight) with the
+   weights formed in double; *lo and *hi take the row's smallest and largest result into account. */
+void ik_clahe_blend_row(const ik_clahe_row *row, int width, uint16_t *out, uint16_t *lo, uint16_t *hi);
+
+/* Colour pixels (3 or 4 channels; alpha kept) to value v = scaled[eq[i]]: each of R, G, B becomes
+   round_half_even(v * (1 / max(R, G, B)) * channel), or round_half_even(v) where the pixel is black. */
+void ik_clahe_restore_colour(uint8_t *pixels, size_t count, int channels, const uint16_t *eq, const double *scaled);
+
 /* Tests: nonzero makes every kernel take its portable SSE2 path, to check both give the same bytes. */
 void ik_force_portable(int on);
 
