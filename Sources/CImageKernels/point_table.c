@@ -46,6 +46,56 @@ void ik_map_bytes(const uint8_t *from, uint8_t *to, size_t count, int channels, 
     table_portable(from, to, done, count, channels, table);
 }
 
+/* The smallest and the largest lane of 64 bytes, folded in halves. */
+__attribute__((target("avx512f,avx512bw")))
+static inline void fold_range(__m512i low, __m512i high, uint8_t *lo, uint8_t *hi) {
+    __m256i l = _mm256_min_epu8(_mm512_castsi512_si256(low), _mm512_extracti64x4_epi64(low, 1));
+    __m256i h = _mm256_max_epu8(_mm512_castsi512_si256(high), _mm512_extracti64x4_epi64(high, 1));
+    __m128i l2 = _mm_min_epu8(_mm256_castsi256_si128(l), _mm256_extracti128_si256(l, 1));
+    __m128i h2 = _mm_max_epu8(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    l2 = _mm_min_epu8(l2, _mm_srli_si128(l2, 8));
+    h2 = _mm_max_epu8(h2, _mm_srli_si128(h2, 8));
+    l2 = _mm_min_epu8(l2, _mm_srli_si128(l2, 4));
+    h2 = _mm_max_epu8(h2, _mm_srli_si128(h2, 4));
+    l2 = _mm_min_epu8(l2, _mm_srli_si128(l2, 2));
+    h2 = _mm_max_epu8(h2, _mm_srli_si128(h2, 2));
+    l2 = _mm_min_epu8(l2, _mm_srli_si128(l2, 1));
+    h2 = _mm_max_epu8(h2, _mm_srli_si128(h2, 1));
+    uint8_t l8 = (uint8_t)_mm_cvtsi128_si32(l2), h8 = (uint8_t)_mm_cvtsi128_si32(h2);
+    if (l8 < *lo) *lo = l8;
+    if (h8 > *hi) *hi = h8;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static size_t table_range_avx512(const uint8_t *from, uint8_t *to, size_t count, const uint8_t *table, uint8_t *lo,
+                                 uint8_t *hi) {
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+    const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+    __m512i low = _mm512_set1_epi8((char)*lo), high = _mm512_set1_epi8((char)*hi);
+    size_t i = 0;
+    for (; i + 64 <= count; i += 64) {
+        __m512i v = _mm512_loadu_si512(from + i);
+        low = _mm512_min_epu8(low, v);
+        high = _mm512_max_epu8(high, v);
+        __m512i mapped = _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), _mm512_permutex2var_epi8(t0, v, t1),
+                                                _mm512_permutex2var_epi8(t2, v, t3));
+        _mm512_storeu_si512(to + i, mapped);
+    }
+    fold_range(low, high, lo, hi);
+    return i;
+}
+
+void ik_map_bytes_measuring(const uint8_t *from, uint8_t *to, size_t count, const uint8_t *table, uint8_t *lo,
+                            uint8_t *hi) {
+    size_t i = has_vbmi() ? table_range_avx512(from, to, count, table, lo, hi) : 0;
+    for (; i < count; i++) {
+        uint8_t v = from[i];
+        if (v < *lo) *lo = v;
+        if (v > *hi) *hi = v;
+        to[i] = table[v];
+    }
+}
+
 void ik_apply_table(uint8_t *pixels, size_t count, int channels, const uint8_t *table) {
     ik_map_bytes(pixels, pixels, count, channels, table);
 }
@@ -126,13 +176,7 @@ static size_t range_avx512(const uint8_t *bytes, size_t count, uint8_t *lo, uint
         low = _mm512_min_epu8(low, v);
         high = _mm512_max_epu8(high, v);
     }
-    uint8_t lows[64], highs[64];
-    _mm512_storeu_si512(lows, low);
-    _mm512_storeu_si512(highs, high);
-    for (int k = 0; k < 64; k++) {
-        if (lows[k] < *lo) *lo = lows[k];
-        if (highs[k] > *hi) *hi = highs[k];
-    }
+    fold_range(low, high, lo, hi);
     return i;
 }
 

@@ -12,6 +12,12 @@ public enum PointKernels {
         ik_map_bytes(from, to, count, 1, table)
     }
 
+    /// `map`, widening `range` to the smallest and largest byte read (one pass).
+    public static func mapMeasuring(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, count: Int,
+                                    table: UnsafePointer<UInt8>, range: inout (low: UInt8, high: UInt8)) {
+        ik_map_bytes_measuring(from, to, count, table, &range.low, &range.high)
+    }
+
     /// Pixel c of `from` to pixel width-1-c of `to` (separate buffers).
     public static func reversePixels(_ from: UnsafePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, width: Int,
                                      channels: Int) {
@@ -19,11 +25,13 @@ public enum PointKernels {
     }
 
     /// The smallest and the largest byte (one AVX-512 pass where the CPU has it).
-    public static func range(of bytes: [UInt8]) -> (low: Int, high: Int) {
+    public static func range(of bytes: UnsafeBufferPointer<UInt8>) -> (low: Int, high: Int) {
         var lo: UInt8 = 255, hi: UInt8 = 0
-        bytes.withUnsafeBufferPointer { p in
-            if let base = p.baseAddress { ik_byte_range(base, p.count, &lo, &hi) }
-        }
+        if let base = bytes.baseAddress { ik_byte_range(base, bytes.count, &lo, &hi) }
         return (Int(lo), Int(hi))
+    }
+
+    public static func range(of bytes: [UInt8]) -> (low: Int, high: Int) {
+        bytes.withUnsafeBufferPointer { range(of: $0) }
     }
 }

@@ -62,6 +62,10 @@ void ik_apply_table(uint8_t *pixels, size_t count, int channels, const uint8_t *
 /* The same from `from` into `to` (which may be `from`); alpha bytes are copied. */
 void ik_map_bytes(const uint8_t *from, uint8_t *to, size_t count, int channels, const uint8_t *table);
 
+/* ik_map_bytes of every byte (alpha too), widening [*lo, *hi] to the smallest and largest byte read. */
+void ik_map_bytes_measuring(const uint8_t *from, uint8_t *to, size_t count, const uint8_t *table, uint8_t *lo,
+                            uint8_t *hi);
+
 /* The smallest and the largest of bytes[0..count) (255 and 0 when count is 0). */
 void ik_byte_range(const uint8_t *bytes, size_t count, uint8_t *lo, uint8_t *hi);
 
