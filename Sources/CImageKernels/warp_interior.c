@@ -1,11 +1,11 @@
 #include "image_kernels.h"
+#include "warp_border.h"
 
 /* Every value must come out the same on every CPU: no fused multiply-add. */
 #pragma STDC FP_CONTRACT OFF
 
 #include <emmintrin.h>
 #include <immintrin.h>
-#include <math.h>
 #include <string.h>
 
 typedef struct {
@@ -47,111 +47,9 @@ static inline taps pixel_taps(const ik_source *s, ik_boundary boundary, double y
     return t;
 }
 
-static inline uint8_t round_byte(float v) {
-    v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
-    float shifted = v + 8388608.0f; /* the FPU rounds half to even; the integer is in the low bits */
-    uint32_t bits;
-    memcpy(&bits, &shifted, sizeof bits);
-    return (uint8_t)bits;
-}
-
 static inline uint8_t trunc_byte(float v) {
     v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
     return (uint8_t)v;
-}
-
-/* ---- scipy's boundary arithmetic (ni_interpolation.c, v1.17.1), for samples outside [0, n-1] ---- */
-
-/* map_coordinate for reflect, wrap (period n-1) and grid-wrap (period n); mirror for tap remapping. */
-static double map_coordinate(double in, int n, ik_boundary mode) {
-    double len = (double)n;
-    if (n <= 1) return 0.0;
-    if (mode == IK_GRID_WRAP) {
-        double r = fmod(in, len);
-        if (r < 0) r += len;
-        return r >= len ? 0.0 : r;
-    }
-    if (in < 0) {
-        if (mode == IK_REFLECT) {
-            double sz2 = 2.0 * len;
-            if (in < -sz2) in = sz2 * (double)(long)(-in / sz2) + in;
-            if (in < -len) return in + sz2;
-            return (in > -1e-15 ? 1e-15 : -in) - 1.0;
-        }
-        /* wrap */
-        double sz = len - 1.0;
-        return in + sz * ((double)(long)(-in / sz) + 1.0);
-    }
-    if (in > len - 1.0) {
-        if (mode == IK_REFLECT) {
-            double sz2 = 2.0 * len;
-            if (in >= sz2) in -= sz2 * (double)(long)(in / sz2); /* below sz2 the quotient truncates to 0 */
-            return in >= len ? sz2 - in - 1.0 : in;
-        }
-        double sz = len - 1.0;
-        return in - sz * (double)(long)(in / sz);
-    }
-    return in;
-}
-
-static long mirror_index(long i, int n) {
-    if (n <= 1) return 0;
-    double in = (double)i, len = (double)n, sz2 = 2.0 * len - 2.0;
-    if (in < 0) {
-        in = sz2 * (double)(long)(-in / sz2) + in;
-        return (long)(in <= 1.0 - len ? in + sz2 : -in);
-    }
-    if (in > len - 1.0) {
-        in -= sz2 * (double)(long)(in / sz2);
-        return (long)(in >= len ? sz2 - in : in);
-    }
-    return i;
-}
-
-/* An out-of-range tap index, remapped with scipy's spline boundary mode for order 1. */
-static long remap_tap(long i, int n, ik_boundary mode) {
-    if (i >= 0 && i < n) return i;
-    if (n <= 1) return 0;
-    switch (mode) {
-    case IK_REFLECT: return (long)map_coordinate((double)i, n, IK_REFLECT);
-    case IK_GRID_WRAP: {
-        long r = i % n;
-        return r < 0 ? r + n : r;
-    }
-    default: return mirror_index(i, n); /* wrap (and constant) use mirror */
-    }
-}
-
-static void axis_taps(double cc, int n, ik_boundary mode, long *i0, long *i1, double *w0, double *w1) {
-    cc = map_coordinate(cc, n, mode);
-    double start = floor(cc);
-    *w0 = 1.0 - (cc - start);
-    *w1 = 1.0 - *w0;
-    long s = start < -2.0 ? -2 : (start > (double)n + 1.0 ? n + 1 : (long)start);
-    *i0 = s;
-    *i1 = s + 1;
-    if (*i0 < 0 || *i1 >= n) {
-        *i0 = remap_tap(*i0, n, mode);
-        *i1 = remap_tap(*i1, n, mode);
-    }
-}
-
-/* A reflect/wrap sample with any coordinate outside [0, n-1]: scipy's exact double arithmetic. */
-static void border_sample(const ik_source *s, ik_boundary mode, double y, double x, float values[4]) {
-    long r0, r1, q0, q1;
-    double wr0, wr1, wc0, wc1;
-    axis_taps(y, s->height, mode, &r0, &r1, &wr0, &wr1);
-    axis_taps(x, s->width, mode, &q0, &q1, &wc0, &wc1);
-    int ch = s->channels;
-    const uint8_t *p00 = s->pixels + r0 * s->stride + q0 * ch, *p01 = s->pixels + r0 * s->stride + q1 * ch;
-    const uint8_t *p10 = s->pixels + r1 * s->stride + q0 * ch, *p11 = s->pixels + r1 * s->stride + q1 * ch;
-    for (int k = 0; k < ch; k++) {
-        double t = (double)p00[k] * wr0 * wc0;
-        t += (double)p01[k] * wr0 * wc1;
-        t += (double)p10[k] * wr1 * wc0;
-        t += (double)p11[k] * wr1 * wc1;
-        values[k] = (float)t;
-    }
 }
 
 /* Whether a sample needs scipy's boundary mapping (reflect and wrap only). */
@@ -190,7 +88,7 @@ static void warp_grey(const ik_source *s, ik_boundary boundary, float cval, doub
         ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
         if (needs_mapping(s, boundary, y, x)) {
             float values[4];
-            border_sample(s, boundary, y, x, values);
+            ik_border_sample(s, boundary, y, x, values);
             emit(values[0], 0, 1, out, o, kind, table);
             continue;
         }
@@ -247,7 +145,7 @@ static void warp_colour_sse2(const ik_source *s, ik_boundary boundary, float cva
         ptrdiff_t o = (ptrdiff_t)(c - c0) * out_step;
         if (needs_mapping(s, boundary, y, x)) {
             float values[4] = {0, 0, 0, 0};
-            border_sample(s, boundary, y, x, values);
+            ik_border_sample(s, boundary, y, x, values);
             store_pixel(_mm_loadu_ps(values), channels, out, o, kind, table, 0);
             continue;
         }
@@ -284,7 +182,7 @@ static void warp_pixel_avx2(const ik_source *s, ik_boundary boundary, float cval
                             ptrdiff_t o, ik_output kind, const uint8_t *table, __m128i spread, int wide) {
     if (needs_mapping(s, boundary, y, x)) {
         float values[4] = {0, 0, 0, 0};
-        border_sample(s, boundary, y, x, values);
+        ik_border_sample(s, boundary, y, x, values);
         store_pixel(_mm_loadu_ps(values), s->channels, out, o, kind, table, 0);
         return;
     }
@@ -419,15 +317,7 @@ static void warp_colour_avx2(const ik_source *s, ik_boundary boundary, float cva
             for (int k = 0; k < channels; k++) fill |= (uint32_t)round_byte(cval) << (8 * k);
             for (int k = 0; k < 8; k++) if (outside & (1 << k)) packed[k] = fill;
         } else if (outside) {
-            for (int k = 0; k < 8; k++) {
-                if (!(outside & (1 << k))) continue;
-                int cc = c + k;
-                float values[4] = {0, 0, 0, 0};
-                border_sample(s, boundary, row_base + (double)cc * a01, col_base + (double)cc * a11, values);
-                uint32_t word = 0;
-                for (int q = 0; q < channels; q++) word |= (uint32_t)round_byte(values[q]) << (8 * q);
-                packed[k] = word;
-            }
+            ik_border_lanes(s, boundary, row_base, col_base, a01, a11, c, outside, packed);
         }
         for (int k = 0; k < 8; k++) {
             uint8_t *p = (uint8_t *)out + (ptrdiff_t)(c + k - c0) * out_step;

@@ -116,9 +116,11 @@ public struct AffineSampler {
         }
         // Where the taps of the same columns are 8 output rows later (whole rows and columns).
         let rowsOn = 8 * m.a00, colsOn = 8 * m.a10
-        let ahead = abs(rowsOn) < 1e6 && abs(colsOn) < 1e6 ? Int(rowsOn) * rowStride + Int(colsOn) * channels : 0
+        let sane = abs(rowsOn) < 1e6 && abs(colsOn) < 1e6
+        let ahead = sane ? Int(rowsOn) * rowStride + Int(colsOn) * channels : 0
         let source = ik_source(pixels: src, stride: rowStride, width: Int32(width), height: Int32(height),
-                               channels: Int32(channels), size: sourceBuffer.count, prefetch_ahead: ahead)
+                               channels: Int32(channels), size: sourceBuffer.count, prefetch_ahead: ahead,
+                               ahead_rows: sane ? Int32(rowsOn) : 0, ahead_cols: sane ? Int32(colsOn) : 0)
         for r in 0..<height {
             let outRow = flipVertical ? height - 1 - r : r
             let rowBase = m.b0 + Double(r) * m.a00

@@ -14,6 +14,8 @@ struct KernelConsistencyTests {
         var cases = [KerasParameters]()
         for (theta, shift, zoom, brightness, channelShift) in [
             (30.0, 0.0, 1.0, nil as Double?, nil as Double?), (-12.5, 7.3, 0.8, 1.3, nil), (200.0, -4.0, 1.25, nil, 15.5),
+            // zoomed far out and shifted: coordinates several periods away from the source
+            (15.0, 40.0, 3.5, nil, nil), (-45.0, -60.0, 4.0, nil, nil),
         ] {
             var p = KerasParameters()
             p.theta = theta
@@ -26,6 +28,7 @@ struct KernelConsistencyTests {
             p.fillMode = mode
             p.cval = 77
             p.flipHorizontal = theta < 0
+            p.geometry = .keras
             cases.append(p)
             p.geometry = .centered
             cases.append(p)

@@ -35,6 +35,9 @@ typedef struct {
        rotated row reads its source along a slant that hardware prefetchers do not follow; the
        kernels prefetch that far ahead (about 8 output rows measured best on a cold source). */
     ptrdiff_t prefetch_ahead;
+    /* The same distance in whole rows and columns, for border samples (whose reflected taps move
+       the other way along a reflected axis). */
+    int ahead_rows, ahead_cols;
 } ik_source;
 
 /*
