@@ -189,3 +189,36 @@ void ik_byte_range(const uint8_t *bytes, size_t count, uint8_t *lo, uint8_t *hi)
         if (bytes[i] > *hi) *hi = bytes[i];
     }
 }
+
+/* ---- the histogram of colour bytes ---- */
+
+void ik_colour_histogram(const uint8_t *pixels, size_t count, int channels, uint32_t counts[256]) {
+    /* Four partial histograms, so that runs of one value do not wait on their own increments. */
+    uint32_t partial[4][256];
+    memset(partial, 0, sizeof partial);
+    size_t i = 0;
+    if (channels != 4) {
+        for (; i + 8 <= count; i += 8) {
+            uint64_t w;
+            memcpy(&w, pixels + i, 8); /* one load for eight bytes */
+            partial[0][w & 0xFF]++;
+            partial[1][(w >> 8) & 0xFF]++;
+            partial[2][(w >> 16) & 0xFF]++;
+            partial[3][(w >> 24) & 0xFF]++;
+            partial[0][(w >> 32) & 0xFF]++;
+            partial[1][(w >> 40) & 0xFF]++;
+            partial[2][(w >> 48) & 0xFF]++;
+            partial[3][w >> 56]++;
+        }
+        for (; i < count; i++) partial[i & 3][pixels[i]]++;
+    } else {
+        for (; i + 4 <= count; i += 4) {
+            uint32_t w;
+            memcpy(&w, pixels + i, 4);
+            partial[0][w & 0xFF]++;
+            partial[1][(w >> 8) & 0xFF]++;
+            partial[2][(w >> 16) & 0xFF]++;
+        }
+    }
+    for (int v = 0; v < 256; v++) counts[v] = partial[0][v] + partial[1][v] + partial[2][v] + partial[3][v];
+}

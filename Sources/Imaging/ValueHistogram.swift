@@ -8,34 +8,14 @@ public struct ValueHistogram {
     public private(set) var total = 0
 
     public init(colourChannelsOf image: Image) {
-        let colour = image.channels == 4 ? 3 : image.channels
-        let stride = image.channels
-        // Four partial histograms break the store-to-load dependency on repeated values.
-        var partial = [Int](repeating: 0, count: 256 * 4)
+        var narrow = [UInt32](repeating: 0, count: 256)
         image.pixels.withUnsafeBufferPointer { px in
-            partial.withUnsafeMutableBufferPointer { h in
-                if colour == stride {
-                    let n = px.count
-                    var i = 0
-                    while i + 4 <= n {
-                        h[Int(px[i])] += 1
-                        h[256 + Int(px[i + 1])] += 1
-                        h[512 + Int(px[i + 2])] += 1
-                        h[768 + Int(px[i + 3])] += 1
-                        i += 4
-                    }
-                    while i < n {
-                        h[Int(px[i])] += 1
-                        i += 1
-                    }
-                } else {
-                    for p in Swift.stride(from: 0, to: px.count, by: stride) {
-                        for c in 0..<colour { h[c * 256 + Int(px[p + c])] += 1 }
-                    }
-                }
+            narrow.withUnsafeMutableBufferPointer { h in
+                // A 4-channel image has whole pixels: alpha is every 4th byte.
+                if let base = px.baseAddress { ik_colour_histogram(base, px.count, Int32(image.channels), h.baseAddress!) }
             }
         }
-        for v in 0..<256 { counts[v] = partial[v] + partial[256 + v] + partial[512 + v] + partial[768 + v] }
+        for v in 0..<256 { counts[v] = Int(narrow[v]) }
         total = counts.reduce(0, +)
     }
 

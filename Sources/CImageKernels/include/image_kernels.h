@@ -69,6 +69,10 @@ void ik_map_bytes(const uint8_t *from, uint8_t *to, size_t count, int channels, 
 void ik_map_bytes_measuring(const uint8_t *from, uint8_t *to, size_t count, const uint8_t *table, uint8_t *lo,
                             uint8_t *hi);
 
+/* counts[v] = how many colour bytes of pixels[0..count) equal v (every byte, or the first three
+   of each 4 when channels is 4). */
+void ik_colour_histogram(const uint8_t *pixels, size_t count, int channels, uint32_t counts[256]);
+
 /* The smallest and the largest of bytes[0..count) (255 and 0 when count is 0). */
 void ik_byte_range(const uint8_t *bytes, size_t count, uint8_t *lo, uint8_t *hi);
 
