@@ -62,6 +62,8 @@ struct RetrainCommand: ParsableCommand {
             throw ExitCode(75)
         case .notStarted(let why):
             throw CLIErrors.Failure(description: "retrain not started: \(why)")
+        case .nothingNew:
+            print("no run due: another run took every new original")
         case .finished(let id, let result, let originals):
             print("\(id): \(result.rawValue) (\(originals) new originals)")
             if result != .succeeded { throw ExitCode(1) }

@@ -51,6 +51,7 @@ final class RetrainScheduler {
                 switch runner.run(trigger: "policy") {
                 case .busy: log("retrain: another run is in progress (on this host or another node); trying again later")
                 case .notStarted(let why): log("retrain: not started: \(why)")
+                case .nothingNew: log("retrain: not started: another node's run took every new original")
                 case .finished: break
                 }
                 running.set(false)

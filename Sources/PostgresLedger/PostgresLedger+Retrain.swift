@@ -112,8 +112,19 @@ extension PostgresLedger: RetrainLedger, StatusLedger, BalanceLedger {
                     INSERT INTO retrain_run_variants (run_id, original_id, k)
                     SELECT $1, o, k FROM unnest($2::bigint[], $3::int[]) AS t(o, k) ON CONFLICT DO NOTHING
                     """, [.text(id), .text(Self.array(variantKeys.map(\.originalID))), .text(Self.array(variantKeys.map { Int64($0.k) }))])
+                // The manifest was read before this run held the running slot: a run of another node
+                // that ended in between may have trained some of its originals. Then it is stale.
+                let stale = try db.execute("""
+                    SELECT count(*) FROM originals WHERE id = ANY($1::bigint[]) AND trained_run IS NOT NULL
+                    """, [.text(Self.array(originalIDs))]).first?.int(0) ?? 0
+                if stale > 0 {
+                    throw LedgerError(operation: "start run",
+                                      message: "\(stale) of the manifest's originals were trained by a run that just ended",
+                                      code: 0, sqlState: "40001", heldBy: "another node (its run just ended)")
+                }
             }
         } catch {
+            if error.sqlState == "40001" { throw error }
             guard error.sqlState == "23505" else { throw error }
             let holder = (try? withConnection { db throws(LedgerError) in
                 try db.execute("SELECT node, id FROM retrain_runs WHERE result = 'running'").first.map { "\($0.text(0)) (\($0.text(1)))" }

@@ -40,6 +40,9 @@ public final class RetrainRunner: Sendable {
         case busy
         case finished(id: String, result: RetrainResult, originals: Int)
         case notStarted(String)
+        /// The policy wanted a run, but under the lock no original was left untrained: another
+        /// node's run, ending between the decision and the lock, took them.
+        case nothingNew
     }
 
     /// The manifest a run started now would get, and the originals it lists.
@@ -87,6 +90,7 @@ public final class RetrainRunner: Sendable {
             let runID = Self.newRunID(now: now)
             try DurableFile.makeFolders(runFolder)
             let (manifest, originals, extras) = try manifestWithExtras(runID: runID, now: now)
+            if trigger == "policy" && originals.isEmpty { return .nothingNew }
             let manifestPath = Configuration.absolutePath("\(runFolder)/\(runID).manifest.json")
             let logPath = Configuration.absolutePath("\(runFolder)/\(runID).log")
             try DurableFile.write(try manifest.json(), to: manifestPath)

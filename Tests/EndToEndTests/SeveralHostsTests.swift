@@ -182,6 +182,9 @@ struct SeveralHostsTests {
         let runs = try cluster.query("SELECT node || ' ' || started_at || ' ' || ended_at FROM retrain_runs ORDER BY started_at")
             .split(separator: "\n").map { $0.split(separator: " ") }
         #expect(runs.count >= 2, "\(runs)")
+        // No node starts a run with nothing new because another node's run ended just before.
+        #expect(try cluster.query("SELECT count(*) FROM retrain_runs WHERE originals = 0") == "0",
+                "\(daemons.map(\.log).joined(separator: "\n---\n"))")
         // Never two at once: each run ends before the next starts.
         for (earlier, later) in zip(runs, runs.dropFirst()) {
             #expect(Double(earlier[2])! <= Double(later[1])!, "\(earlier) overlaps \(later)")
