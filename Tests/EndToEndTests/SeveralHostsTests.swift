@@ -246,7 +246,9 @@ struct SeveralHostsTests {
         try Self.drop(dir, seeds: 901...905)
         try Data("not an image".utf8).write(to: dir.file("inbox/cats/broken.png"))
         let sqlite = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("sqlite.log"))
-        #expect(eventually { DaemonTests.waiting(dir.file("inbox")).isEmpty }, "\(sqlite.log)")
+        #expect(eventually {
+            DaemonTests.waiting(dir.file("inbox")).isEmpty && Self.visibleTree(dir).keys.filter { !$0.contains("-aug") }.count == 5
+        }, "\(sqlite.log)")
         #expect(sqlite.stop(SIGTERM) == 0)
 
         let migrate = try AugmentdBinary.run(["ledger", "migrate", "--config", config.path, "--to", cluster.url()],
