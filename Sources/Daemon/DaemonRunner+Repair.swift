@@ -9,18 +9,21 @@ import Watch
 /// Crash repair: what a crash (of this process, or of another node sharing the ledger) left half done.
 extension DaemonRunner {
     /// Work a crash left behind: dot-temp files in the dataset (never complete, never seen by
-    /// loaders) are removed; originals claimed but not marked done are finished.
+    /// loaders) whose writer is gone are removed — not those of live writers, such as other nodes
+    /// sharing the dataset; originals claimed but not marked done are finished.
     func repair() throws {
         var removed = 0
-        if let walker = FileManager.default.enumerator(atPath: config.daemon.datasetRoot) {
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name.hasPrefix("."), name.contains(".tmp-") {
-                    try? FileMoves.remove("\(config.daemon.datasetRoot)/\(relative)")
-                    removed += 1
+        func sweep(_ folder: String) {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                let path = "\(folder)/\(name)"
+                if DurableFile.isAbandonedTemp(name, atStart: true) {
+                    if (try? FileMoves.remove(path)) != nil { removed += 1 }
+                } else if (try? FileMoves.status(path))?.kind == .directory {
+                    sweep(path)
                 }
             }
         }
+        sweep(config.daemon.datasetRoot)
         let finished = finish(try ledger.unfinished()) { service.extendStartTimeout(now: MonotonicClock.now) }
         if removed > 0 || finished > 0 {
             log("repair: removed \(removed) unfinished temp file\(removed == 1 ? "" : "s"), finished \(finished) original\(finished == 1 ? "" : "s")")

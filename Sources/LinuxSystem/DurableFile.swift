@@ -11,7 +11,7 @@ public enum DurableFile {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
                              syncFolder: Bool = true, replacing: Bool = true) throws(SystemError) {
         let (folder, name) = split(path)
-        let temp = "\(folder)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temp = "\(folder)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))@\(hostTag)"
         let fd = retryingOnInterrupt { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode) }
         if fd < 0 { throw .call("open", errno: errno) }
         var ok = false
@@ -33,13 +33,32 @@ public enum DurableFile {
         if syncFolder { try Self.syncFolder(folder) }
     }
 
-    /// A dot-temp file of `write` whose writer is gone (its process id, in the name, is not running):
-    /// what a kill -9 in the middle of a write leaves. Another live writer's temp file is not.
-    public static func isAbandonedTemp(_ name: String) -> Bool {
+    /// A dot-temp file of `write` whose writer is gone (its process id, in the name, is not running
+    /// on this host): what a kill -9 in the middle of a write leaves. Another live writer's temp file
+    /// is not, nor one written on another host (several daemons on a shared dataset), whose process
+    /// this host cannot see. Names from before the host tag (no `@`) are judged by their process id.
+    /// `atStart`: this process has written nothing yet, so a name with its own process id is a
+    /// predecessor's (in a container a restarted daemon often gets the same id).
+    public static func isAbandonedTemp(_ name: String, atStart: Bool = false) -> Bool {
         guard name.hasPrefix("."), let marker = name.firstRange(of: ".tmp-") else { return false }
-        guard let pid = Int32(name[marker.upperBound...].prefix { $0 != "-" }), pid > 0 else { return false }
-        return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+        let tail = name[marker.upperBound...]
+        if let at = tail.lastIndex(of: "@"), tail[tail.index(after: at)...] != hostTag { return false }
+        guard let pid = Int32(tail.prefix { $0 != "-" }), pid > 0 else { return false }
+        if pid == getpid() { return atStart }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
+
+    /// This host in temp file names: 8 hex digits of a hash of its name (short, so that a long file
+    /// name still fits in NAME_MAX with its temp suffix).
+    public static let hostTag: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count - 1) == 0
+            ? buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : ""
+        var hash: UInt32 = 2_166_136_261   // FNV-1a
+        for byte in host.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }()
 
     /// fsync of a folder, so a rename or a new entry in it is durable.
     public static func syncFolder(_ folder: String) throws(SystemError) {

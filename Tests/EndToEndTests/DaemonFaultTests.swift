@@ -13,6 +13,30 @@ extension DaemonTests {
         return labels.first { $0["label"] as? String == label }
     }
 
+    /// Starting up, the daemon removes the temp files a crashed writer of this host left in the
+    /// dataset, and leaves alone those written on another host (several daemons sharing the
+    /// dataset over NFS: that writer may be at work right now, and its process is not visible here).
+    @Test func repairRemovesDeadWritersTempFilesButNotAnotherHosts() throws {
+        let dir = try TemporaryDirectory("daemon-temp-owners")
+        let config = try Self.config(dir, variants: 1, extra: "")
+        let folder = dir.file("dataset/train/cats")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let deadPID = gone.processIdentifier
+        let local = folder.appendingPathComponent(".f1-0a1b2c3d.png.tmp-\(deadPID)-17")        // this host, before host tags
+        let remote = folder.appendingPathComponent(".f2-4e5f6a7b.png.tmp-\(deadPID)-18@00000000")  // another host's tag
+        for temp in [local, remote] { try Data([1, 2, 3]).write(to: temp) }
+        let daemon = try DaemonProcess(config: config, workingDirectory: dir.url, log: dir.file("log.txt"))
+        #expect(eventually { daemon.log.contains("watching 1 inbox") }, "\(daemon.log)")
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(!FileManager.default.fileExists(atPath: local.path), "\(daemon.log)")
+        #expect(FileManager.default.fileExists(atPath: remote.path), "\(daemon.log)")
+        #expect(daemon.log.contains("repair: removed 1 unfinished temp file,"), "\(daemon.log)")
+    }
+
     /// Disk full half-way through an original's variants: the ones written are taken back (a
     /// loader never sees variants without their original), the file stays in the inbox, counted
     /// once and shown as blocked with the folder and the reason, and is taken once space returns,

@@ -42,9 +42,12 @@ public final class DaemonProcess {
     }
 
     /// SIGKILL, returning as soon as the process is dead (its children, orphaned, may live on).
+    /// SIGKILL, then waits until the process is reaped: only then have all its threads exited and
+    /// its locks gone (its main thread shows as a zombie while others are still exiting, and a
+    /// restart then found the state_dir lock still held).
     public func kill9() {
         kill(process.processIdentifier, SIGKILL)
-        while processIsAlive(process.processIdentifier) { Thread.sleep(forTimeInterval: 0.01) }
+        process.waitUntilExit()
     }
 
     deinit {
