@@ -48,11 +48,12 @@ struct AugmentCommand: ParsableCommand {
     func run() throws {
         var (configuration, profile) = try profileOptions.load()
         if let variants { profile.variants = variants }
-        let files = try InputCollector.collect(inputs, label: label)
+        let (files, unreadable) = try InputCollector.collect(inputs, label: label)
         let augmenter = BatchAugmenter(
             profile: profile, layout: DatasetLayout(root: out), valFraction: valFraction,
             limits: DecodeLimits(maxPixels: configuration.daemon.maxPixels), workers: workers)
-        let progress = ProgressReporter(total: files.count, interactive: isatty(STDERR_FILENO) == 1)
+        let progress = ProgressReporter(total: files.count + unreadable.count, interactive: isatty(STDERR_FILENO) == 1)
+        for (input, reason) in unreadable { progress.record(input, .failed(reason)) }
         augmenter.run(files) { input, outcome in progress.record(input, outcome) }
         let summary = progress.finish()
         if summary.failed > 0 { throw ExitCode(1) }
@@ -61,33 +62,48 @@ struct AugmentCommand: ParsableCommand {
 
 /// Expands the command line's files and folders into labelled inputs.
 enum InputCollector {
-    static func collect(_ paths: [String], label: String?) throws -> [BatchInput] {
+    /// The files to augment (folders walked recursively, dot-files skipped, sorted per folder given),
+    /// and those that cannot be taken, with the reason: reported as failed, never skipped in silence.
+    static func collect(_ paths: [String], label: String?) throws
+        -> (files: [BatchInput], unreadable: [(BatchInput, String)])
+    {
         var out = [BatchInput]()
-        let fm = FileManager.default
+        var unreadable = [(BatchInput, String)]()
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw CLIErrors.Failure(description: "\(path): no such file or folder")
             }
             if !isDirectory.boolValue {
                 out.append(BatchInput(path: path, label: try labelFor(path, label)))
                 continue
             }
-            guard let walker = fm.enumerator(atPath: path) else { continue }
+            // Inside a folder each entry is taken as it is (lstat): a symlink or a FIFO there is
+            // refused with its reason when its turn comes.
             var found = [String]()
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name.hasPrefix(".") {
-                    walker.skipDescendants()
-                    continue
+            // readdir, folder by folder: names that are not UTF-8 are seen (FileManager drops them).
+            func walk(_ folder: String) throws {
+                let prefix = folder == "/" ? "" : folder
+                let names: [[UInt8]]
+                do { names = try RawNames.list(folder) } catch {
+                    unreadable.append((BatchInput(path: folder, label: label ?? ""), "cannot read the folder: \(error)"))
+                    return
                 }
-                let full = (path as NSString).appendingPathComponent(relative)
-                var sub: ObjCBool = false
-                if fm.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue { found.append(full) }
+                for raw in names where raw.first != UInt8(ascii: ".") {
+                    guard let name = RawNames.validName(raw) else {
+                        let shown = "\(prefix)/\(RawNames.displayed(raw))"
+                        unreadable.append((BatchInput(path: shown, label: label ?? ""),
+                                           "the file name is not valid UTF-8: rename it (the daemon renames such files in its inboxes)"))
+                        continue
+                    }
+                    let full = "\(prefix)/\(name)"
+                    if (try? FileMoves.status(full))?.kind == .directory { try walk(full) } else { found.append(full) }
+                }
             }
+            try walk(path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path)
             for file in found.sorted() { out.append(BatchInput(path: file, label: try labelFor(file, label))) }
         }
-        return out
+        return (out, unreadable)
     }
 
     static func labelFor(_ file: String, _ label: String?) throws -> String {

@@ -69,6 +69,37 @@ struct AugmentCommandTests {
         #expect(variant.image.width == 64 && variant.image.height == 48)
     }
 
+    /// Entries of an input folder that cannot be augmented are each reported with the reason,
+    /// never skipped in silence: a name that is not UTF-8 (which Foundation's listings drop), a
+    /// symlink, a FIFO. The rest is augmented; the exit status is 1.
+    @Test func oddEntriesInAFolderAreReportedNotSkipped() throws {
+        let dir = try TemporaryDirectory("augment-odd-entries")
+        try Data(Self.config.utf8).write(to: dir.file("augmentd.toml"))
+        let cats = dir.file("in/cats")
+        try FileManager.default.createDirectory(at: cats, withIntermediateDirectories: true)
+        try Data(BadInputCorpus.validPNG()).write(to: cats.appendingPathComponent("good.png"))
+        // "caf\xE9.png": Latin-1, not UTF-8.
+        let rawName = Array(cats.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".png".utf8) + [0]
+        let fd = rawName.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
+        }
+        #expect(fd >= 0)
+        let bytes = BadInputCorpus.validJPEG()
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        try FileManager.default.createSymbolicLink(atPath: cats.appendingPathComponent("link.png").path, withDestinationPath: "good.png")
+        #expect(mkfifo(cats.appendingPathComponent("pipe.png").path, 0o644) == 0)
+        let result = try AugmentdBinary.run(["augment", dir.file("in").path, "--config", dir.file("augmentd.toml").path,
+                                             "--profile", "test", "--out", dir.file("dataset").path])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("/cats/caf") && result.stderr.contains("xE9.png: error: the file name is not valid UTF-8"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("link.png: error: not a regular file: symbolic link"), "\(result.stderr)")
+        #expect(result.stderr.contains("pipe.png: error: not a regular file: FIFO"), "\(result.stderr)")
+        #expect(result.stderr.contains("augmented 1 file") && result.stderr.contains("3 failed"), "\(result.stderr)")
+        #expect(Self.files(under: dir.file("dataset")).count == 4)
+    }
+
     @Test func outputDoesNotDependOnTheWorkerCount() throws {
         let dir = try Self.prepare()
         for workers in ["1", "2"] {
