@@ -130,15 +130,7 @@ struct StatusCommand: ParsableCommand {
         // Files waiting in the inboxes, by label folder.
         for watch in configuration.watches {
             let inbox = Configuration.inboxPath(watch.inbox)
-            guard let walker = FileManager.default.enumerator(atPath: inbox) else { continue }
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if IgnoreRules.ignores(name) {
-                    walker.skipDescendants()
-                    continue
-                }
-                let attributes = walker.fileAttributes
-                guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+            for relative in Self.regularFiles(below: inbox) {
                 // With `keep`, files already taken stay in the inbox: they are not waiting.
                 if watch.onSuccess == .keep, let ledger = openedLedger, let status = try? FileMoves.status("\(inbox)/\(relative)"),
                    (try? ledger.isKept(path: "\(inbox)/\(relative)", size: status.size, modified: status.modified,
@@ -199,5 +191,31 @@ struct StatusCommand: ParsableCommand {
             print([r.id, r.result.rawValue, formatter.string(from: Date(timeIntervalSince1970: r.startedAt)), ended, code,
                    "\(r.originals) originals", r.logPath].joined(separator: "\t"))
         }
+    }
+
+    /// Regular files below `root` as relative paths, ignored names and their folders left out.
+    /// Listed with readdir, folder by folder: a daemon moving files meanwhile cannot hide the others
+    /// (FileManager's enumerator can), and names that are not UTF-8 count too (shown repaired).
+    static func regularFiles(below root: String) -> [String] {
+        var out = [String]()
+        func walk(_ relative: String) {
+            let folder = relative.isEmpty ? root : "\(root)/\(relative)"
+            for raw in (try? RawNames.list(folder)) ?? [] {
+                guard let name = RawNames.validName(raw) else {
+                    // Waiting for the daemon to rename it.
+                    out.append(relative.isEmpty ? RawNames.repaired(raw) : "\(relative)/\(RawNames.repaired(raw))")
+                    continue
+                }
+                if IgnoreRules.ignores(name) { continue }
+                let path = relative.isEmpty ? name : "\(relative)/\(name)"
+                switch (try? FileMoves.status("\(root)/\(path)"))?.kind {
+                case .directory?: walk(path)
+                case .regular?: out.append(path)
+                default: continue
+                }
+            }
+        }
+        walk("")
+        return out
     }
 }
