@@ -80,27 +80,23 @@ enum InputCollector {
             }
             // Inside a folder each entry is taken as it is (lstat): a symlink or a FIFO there is
             // refused with its reason when its turn comes.
+            let root = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+            let entries = FolderWalk.entries(below: root, decide: { entry in
+                if entry.rawName.first == UInt8(ascii: ".") { return .skip }
+                return entry.kind == .directory ? .descend : .take
+            }, unreadable: { folder, error in
+                unreadable.append((BatchInput(path: folder, label: label ?? ""), "cannot read the folder: \(error)"))
+            })
             var found = [String]()
-            // readdir, folder by folder: names that are not UTF-8 are seen (FileManager drops them).
-            func walk(_ folder: String) throws {
-                let prefix = folder == "/" ? "" : folder
-                let names: [[UInt8]]
-                do { names = try RawNames.list(folder) } catch {
-                    unreadable.append((BatchInput(path: folder, label: label ?? ""), "cannot read the folder: \(error)"))
-                    return
+            for entry in entries {
+                guard let file = entry.path else {
+                    let shown = "\(entry.folder)/\(RawNames.displayed(entry.rawName))"
+                    unreadable.append((BatchInput(path: shown, label: label ?? ""),
+                                       "the file name is not valid UTF-8: rename it (the daemon renames such files in its inboxes)"))
+                    continue
                 }
-                for raw in names where raw.first != UInt8(ascii: ".") {
-                    guard let name = RawNames.validName(raw) else {
-                        let shown = "\(prefix)/\(RawNames.displayed(raw))"
-                        unreadable.append((BatchInput(path: shown, label: label ?? ""),
-                                           "the file name is not valid UTF-8: rename it (the daemon renames such files in its inboxes)"))
-                        continue
-                    }
-                    let full = "\(prefix)/\(name)"
-                    if (try? FileMoves.status(full))?.kind == .directory { try walk(full) } else { found.append(full) }
-                }
+                found.append(file)
             }
-            try walk(path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path)
             for file in found.sorted() { out.append(BatchInput(path: file, label: try labelFor(file, label))) }
         }
         return (out, unreadable)

@@ -193,29 +193,13 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    /// Regular files below `root` as relative paths, ignored names and their folders left out.
-    /// Listed with readdir, folder by folder: a daemon moving files meanwhile cannot hide the others
-    /// (FileManager's enumerator can), and names that are not UTF-8 count too (shown repaired).
+    /// Regular files below `root` as relative paths, ignored names and their folders left out;
+    /// names that are not UTF-8 count too (shown repaired), waiting for the daemon to rename them.
     static func regularFiles(below root: String) -> [String] {
-        var out = [String]()
-        func walk(_ relative: String) {
-            let folder = relative.isEmpty ? root : "\(root)/\(relative)"
-            for raw in (try? RawNames.list(folder)) ?? [] {
-                guard let name = RawNames.validName(raw) else {
-                    // Waiting for the daemon to rename it.
-                    out.append(relative.isEmpty ? RawNames.repaired(raw) : "\(relative)/\(RawNames.repaired(raw))")
-                    continue
-                }
-                if IgnoreRules.ignores(name) { continue }
-                let path = relative.isEmpty ? name : "\(relative)/\(name)"
-                switch (try? FileMoves.status("\(root)/\(path)"))?.kind {
-                case .directory?: walk(path)
-                case .regular?: out.append(path)
-                default: continue
-                }
-            }
-        }
-        walk("")
-        return out
+        FolderWalk.entries(below: root) { entry in
+            guard let name = entry.name else { return .take }
+            if IgnoreRules.ignores(name) { return .skip }
+            return entry.kind == .directory ? .descend : entry.kind == .regular ? .take : .skip
+        }.map(\.relative)
     }
 }

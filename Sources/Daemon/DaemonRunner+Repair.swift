@@ -12,18 +12,11 @@ extension DaemonRunner {
     /// loaders) whose writer is gone are removed — not those of live writers, such as other nodes
     /// sharing the dataset; originals claimed but not marked done are finished.
     func repair() throws {
-        var removed = 0
-        func sweep(_ folder: String) {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-                let path = "\(folder)/\(name)"
-                if DurableFile.isAbandonedTemp(name, atStart: true) {
-                    if (try? FileMoves.remove(path)) != nil { removed += 1 }
-                } else if (try? FileMoves.status(path))?.kind == .directory {
-                    sweep(path)
-                }
-            }
+        let abandoned = FolderWalk.entries(below: config.daemon.datasetRoot) { entry in
+            if let name = entry.name, DurableFile.isAbandonedTemp(name, atStart: true) { return .take }
+            return entry.kind == .directory ? .descend : .skip
         }
-        sweep(config.daemon.datasetRoot)
+        let removed = abandoned.count { entry in entry.path.map { (try? FileMoves.remove($0)) != nil } ?? false }
         let finished = finish(try ledger.unfinished()) { service.extendStartTimeout(now: MonotonicClock.now) }
         if removed > 0 || finished > 0 {
             log("repair: removed \(removed) unfinished temp file\(removed == 1 ? "" : "s"), finished \(finished) original\(finished == 1 ? "" : "s")")
