@@ -37,6 +37,25 @@ extension DaemonTests {
         #expect(daemon.log.contains("repair: removed 1 unfinished temp file,"), "\(daemon.log)")
     }
 
+    /// `status` counts every file waiting in an inbox, a name that is not UTF-8 included (the
+    /// daemon renames it when it runs); dot-files are not waiting.
+    @Test func statusCountsWaitingFilesWhateverTheirNames() throws {
+        let dir = try TemporaryDirectory("status-odd-names")
+        let config = try Self.config(dir, variants: 1, extra: "")
+        let cats = dir.file("inbox/cats")
+        try FileManager.default.createDirectory(at: cats, withIntermediateDirectories: true)
+        try Data(Self.png(61)).write(to: cats.appendingPathComponent("plain.png"))
+        try Data(Self.png(62)).write(to: cats.appendingPathComponent(".partial.png"))
+        let rawName = Array(cats.path.utf8) + Array("/caf".utf8) + [0xE9] + Array(".png".utf8) + [0]
+        let fd = rawName.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
+        }
+        #expect(fd >= 0)
+        close(fd)
+        let row = try Self.statusRow(config, dir, label: "cats")
+        #expect(row?["waiting_in_inbox"] as? Int == 2, "\(String(describing: row))")
+    }
+
     /// Disk full half-way through an original's variants: the ones written are taken back (a
     /// loader never sees variants without their original), the file stays in the inbox, counted
     /// once and shown as blocked with the folder and the reason, and is taken once space returns,
