@@ -162,6 +162,7 @@ public final class DaemonRunner {
         while queue.counts.inFlight > 0 { Thread.sleep(forTimeInterval: 0.05) }
         writeMetricsIfDue(now: MonotonicClock.now, force: true)
         ledger.stop()
+        for line in (try? ledger.upkeep()) ?? [] { log(line) }   // what the last moments left to say
         log("augmentd: stopped")
         return ledgerDamage.isSet ? DaemonError.ledgerNeedsAttention : 0
     }

@@ -171,6 +171,8 @@ extension PostgresLedger {
     /// A clean stop: the lease ends now, so nothing waits for it.
     public func stop() {
         heartbeatRunning.store(false, ordering: .relaxed)
+        // Back from an outage the heartbeat had not seen end yet: say so (the caller logs `upkeep`).
+        if lostSince.withLock({ $0 != nil }) { beat() }
         _ = try? withConnection { db throws(LedgerError) in
             if isEphemeral {
                 try db.execute("DELETE FROM nodes WHERE name = $1", [.text(node)])
